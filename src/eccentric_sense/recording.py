@@ -1,0 +1,125 @@
+"""The :class:`Recording` type: one sensor stream, in SI units.
+
+Everything downstream (pipeline, metrics, scoring, reports) takes a
+``Recording``; every reader (CSV, devices) produces one.  It is a plain
+dataclass of NumPy arrays, samples first (``axis=0``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from .constants import STANDARD_GRAVITY
+from .errors import RecordingFormatError
+
+__all__ = ["Recording"]
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A motion-sensor recording.
+
+    Attributes
+    ----------
+    time_s
+        Sample times in seconds, shape ``(n,)``, non-decreasing.  Times come
+        from the device clock where the device has one; they may contain gaps
+        (lost packets) and jitter.  The pipeline regularises them.
+    acc_mps2
+        Specific force as the accelerometer measures it (gravity included,
+        about +9.8 m/s^2 "up" at rest), sensor frame, m/s^2, shape ``(n, 3)``.
+    gyr_rads
+        Angular rate, sensor frame, rad/s, shape ``(n, 3)``; ``None`` for
+        accelerometer-only sensors.
+    metadata
+        ``key: value`` metadata (``sample_rate_hz``, ``exercise``, ``device``,
+        and anything else the file carried).
+    extra
+        Other columns carried through unchanged (magnetometer, sequence
+        numbers...), each of shape ``(n,)``.
+    source
+        Where the recording came from (a path or a device URI), for messages.
+    """
+
+    time_s: np.ndarray
+    acc_mps2: np.ndarray
+    gyr_rads: np.ndarray | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, np.ndarray] = field(default_factory=dict)
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        time_s = np.asarray(self.time_s, dtype=float)
+        acc = np.asarray(self.acc_mps2, dtype=float)
+        where = self.source or "<memory>"
+        if time_s.ndim != 1:
+            raise RecordingFormatError(where, f"time must be one-dimensional, got shape {time_s.shape}")
+        if acc.shape != (time_s.size, 3):
+            raise RecordingFormatError(
+                where,
+                f"accelerometer must have shape ({time_s.size}, 3) to match the time axis, got {acc.shape}",
+            )
+        gyr = None
+        if self.gyr_rads is not None:
+            gyr = np.asarray(self.gyr_rads, dtype=float)
+            if gyr.shape != (time_s.size, 3):
+                raise RecordingFormatError(
+                    where,
+                    f"gyroscope must have shape ({time_s.size}, 3) to match the time axis, got {gyr.shape}",
+                )
+        object.__setattr__(self, "time_s", time_s)
+        object.__setattr__(self, "acc_mps2", acc)
+        object.__setattr__(self, "gyr_rads", gyr)
+        object.__setattr__(self, "metadata", dict(self.metadata))
+        object.__setattr__(self, "extra", {k: np.asarray(v) for k, v in self.extra.items()})
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples."""
+        return int(self.time_s.size)
+
+    @property
+    def has_gyroscope(self) -> bool:
+        """Whether angular rate is available."""
+        return self.gyr_rads is not None
+
+    @property
+    def duration_s(self) -> float:
+        """Time between the first and the last sample, s."""
+        return float(self.time_s[-1] - self.time_s[0]) if self.time_s.size else 0.0
+
+    @property
+    def sample_rate_hz(self) -> float:
+        """Nominal sample rate: the metadata value if given, else from the median interval."""
+        declared = self.metadata.get("sample_rate_hz")
+        if declared is not None:
+            try:
+                value = float(declared)
+                if np.isfinite(value) and value > 0:
+                    return value
+            except ValueError:
+                pass
+        if self.time_s.size < 2:
+            return float("nan")
+        intervals = np.diff(self.time_s)
+        intervals = intervals[intervals > 0]
+        return float(1.0 / np.median(intervals)) if intervals.size else float("nan")
+
+    @property
+    def acc_g(self) -> np.ndarray:
+        """Accelerometer in g."""
+        return self.acc_mps2 / STANDARD_GRAVITY
+
+    @property
+    def gyr_dps(self) -> np.ndarray | None:
+        """Gyroscope in deg/s, or ``None``."""
+        return None if self.gyr_rads is None else np.rad2deg(self.gyr_rads)
+
+    @property
+    def exercise(self) -> str | None:
+        """The exercise named in the metadata, if any."""
+        value = self.metadata.get("exercise")
+        return value.strip().lower() if value else None
