@@ -1,0 +1,351 @@
+"""From a :class:`Recording` to the rep table: the package's main entry point.
+
+>>> result = analyze(recording, exercise="bench")      # doctest: +SKIP
+>>> result.reps[["rep", "ecc_duration_s", "rom_m"]]    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, asdict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import columns as C
+from .constants import (
+    ACC_LOWPASS_HZ,
+    BOTTOM_START_EXERCISES,
+    DROP_ACC_G,
+    DROP_MIN_DURATION_S,
+    EXERCISES,
+    MIN_REP_TRAVEL_M,
+    PHASE_SPEED_THRESHOLD_M_S,
+    SET_BREAK_REST_S,
+    STALL_TOLERANCE_S,
+    STANDARD_GRAVITY,
+    TOP_START_EXERCISES,
+)
+from .errors import AnalysisError, ConfigError
+from .pipeline._runs import mask_to_runs
+from .pipeline.calibration import QuietDetector, fit_accelerometer_calibration
+from .pipeline.drift import DriftCorrectedIntegration
+from .pipeline.segmentation import CONCENTRIC, ECCENTRIC, PhaseSegmenter
+from .pipeline.timebase import regularize_timebase
+from .pipeline.types import Kinematics, Phase, RepSegment, SetSegment
+from .pipeline.vertical import horizontal_acceleration, lowpass_zero_phase, vertical_acceleration
+from .recording import Recording
+
+__all__ = ["AnalysisSettings", "AnalysisResult", "analyze", "compute_kinematics", "rep_table"]
+
+#: Short-range exercises get a lower minimum travel by default (a curl moves ~0.4 m,
+#: but wrist curls, shrugs or partial presses much less).
+_MIN_TRAVEL_BY_EXERCISE = {"curl": 0.12, "row": 0.12, "dip": 0.12}
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Settings of the analysis (the rep-table definition's numbers are defaults)."""
+
+    phase_speed_threshold_m_s: float = PHASE_SPEED_THRESHOLD_M_S
+    stall_tolerance_s: float = STALL_TOLERANCE_S
+    min_rep_travel_m: float | None = None  # None: per exercise default
+    set_break_rest_s: float = SET_BREAK_REST_S
+    first_phase: str | None = None  # force "eccentric"/"concentric"-first pairing
+    max_interp_gap_s: float = 0.3
+    drop_acc_g: float = DROP_ACC_G
+    drop_min_duration_s: float = DROP_MIN_DURATION_S
+
+
+@dataclass
+class AnalysisResult:
+    """Everything the analysis found in one recording.
+
+    Attributes
+    ----------
+    recording : the input
+    kinematics : vertical bar kinematics on a uniform grid
+    segments : sets, reps and phases (grid indices)
+    reps : the rep table (``columns.REP_TABLE_COLUMNS``)
+    sets : the set table (``columns.SET_TABLE_COLUMNS``)
+    exercise : the exercise hint used, if any
+    diagnostics : numbers about the signal (glitches removed, gaps, calibration)
+    """
+
+    recording: Recording
+    kinematics: Kinematics
+    segments: list[SetSegment]
+    reps: pd.DataFrame
+    sets: pd.DataFrame
+    exercise: str | None
+    settings: AnalysisSettings
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of the rep-table contract (NaN becomes ``null``)."""
+        meta: dict[str, Any] = dict(self.recording.metadata)
+        if self.recording.source:
+            meta.setdefault("source", self.recording.source)
+        meta.setdefault("duration_s", round(self.recording.duration_s, 6))
+        meta.setdefault("n_samples", self.recording.n_samples)
+        meta.setdefault("gyroscope", self.recording.has_gyroscope)
+        if self.exercise:
+            meta["exercise"] = self.exercise
+        return {
+            "recording": meta,
+            "sets": _records(self.sets),
+            "reps": _records(self.reps),
+        }
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, (np.floating, float)):
+        return None if not math.isfinite(float(value)) else float(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_clean(v) for v in value]
+    if value is pd.NA:
+        return None
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+# ----------------------------------------------------------------------------- kinematics
+
+def compute_kinematics(recording: Recording, settings: AnalysisSettings | None = None) -> tuple[Kinematics, dict[str, Any]]:
+    """Run the signal pipeline: timebase, calibration, vertical acceleration, drift-free integration."""
+    settings = settings or AnalysisSettings()
+    if recording.n_samples < 10:
+        raise AnalysisError(
+            f"{recording.source or 'recording'}: only {recording.n_samples} samples; "
+            "at least a few seconds of data are needed"
+        )
+    uniform = regularize_timebase(
+        recording.time_s, recording.acc_mps2, recording.gyr_rads, max_interp_gap_s=settings.max_interp_gap_s
+    )
+    fs = uniform.sample_rate_hz
+    valid = ~uniform.gap
+    detector = QuietDetector().detect(uniform.acc_mps2, uniform.gyr_rads, fs)
+    quiet = detector.quiet_ & valid
+    calibration = fit_accelerometer_calibration(uniform.acc_mps2, quiet, fs)
+    vertical = vertical_acceleration(uniform.acc_mps2, calibration)
+    vertical[~valid] = 0.0
+    integration = DriftCorrectedIntegration().estimate(vertical, quiet, fs, uniform.block)
+    vertical_lp = lowpass_zero_phase(vertical, ACC_LOWPASS_HZ, fs)
+    horizontal = horizontal_acceleration(uniform.acc_mps2, uniform.gyr_rads, fs, calibration)
+    velocity = np.where(valid, integration.velocity_, np.nan)
+    kinematics = Kinematics(
+        time_s=uniform.time_s,
+        sample_rate_hz=fs,
+        vertical_acc_mps2=vertical,
+        vertical_acc_lp_mps2=vertical_lp,
+        velocity_m_s=velocity,
+        displacement_m=np.where(valid, integration.displacement_, np.nan),
+        horizontal_acc_mps2=horizontal,
+        still=integration.still_,
+        gap=uniform.gap,
+    )
+    diagnostics = {
+        "input_rate_hz": uniform.input_rate_hz,
+        "analysis_rate_hz": fs,
+        "glitches_removed": uniform.n_glitches,
+        "gap_s": float(uniform.gap.sum() / fs),
+        "gravity_reading_g": calibration.gravity_reading_mps2 / STANDARD_GRAVITY,
+        "accelerometer_bias_g": (calibration.bias_mps2 / STANDARD_GRAVITY).round(4).tolist(),
+        "quiet_fraction": float(quiet.mean()),
+        "still_fraction": float(integration.still_.mean()),
+    }
+    return kinematics, diagnostics
+
+
+# ----------------------------------------------------------------------------- metrics
+
+def _phase_speeds(kin: Kinematics, phase: Phase, sign: int) -> tuple[float, float, float]:
+    """Mean speed, peak speed and travel of a phase in its own direction."""
+    v = sign * kin.velocity_m_s[phase.start_index : phase.end_index]
+    travel = float(np.sum(v) / kin.sample_rate_hz)
+    duration = phase.duration_s
+    mean_speed = travel / duration if duration > 0 else float("nan")
+    return mean_speed, float(np.max(v)) if v.size else float("nan"), travel
+
+
+def _bottom_decel(kin: Kinematics, phase: Phase) -> float:
+    window = max(0.3 * phase.duration_s, 0.5)
+    start = kin.index_at(phase.end_s - window)
+    start = max(start, 0)
+    segment = kin.vertical_acc_lp_mps2[start : phase.end_index]
+    return float(np.max(segment)) if segment.size else float("nan")
+
+
+def _uncontrolled(kin: Kinematics, phase: Phase, settings: AnalysisSettings) -> bool:
+    acc = kin.vertical_acc_lp_mps2[phase.start_index : phase.end_index]
+    falling = acc <= -settings.drop_acc_g * STANDARD_GRAVITY
+    runs = mask_to_runs(falling)
+    if runs.shape[0] == 0:
+        return False
+    longest = float(np.max(runs[:, 1] - runs[:, 0])) / kin.sample_rate_hz
+    # A run of k samples spans k sample intervals of the 10 Hz-filtered signal.
+    return longest >= settings.drop_min_duration_s - 0.5 / kin.sample_rate_hz
+
+
+def _tempo(ecc: float, pause_bottom: float, con: float, pause_top: float) -> str:
+    def whole(x: float) -> int:
+        return int(round(x)) if math.isfinite(x) else 0
+
+    return f"{whole(ecc)}-{whole(pause_bottom)}-{whole(con)}-{whole(pause_top)}"
+
+
+def rep_table(kin: Kinematics, segments: list[SetSegment], settings: AnalysisSettings) -> pd.DataFrame:
+    """The rep table for the given segments (``control_score`` left empty)."""
+    rows: list[dict[str, Any]] = []
+    nan = float("nan")
+    for set_number, set_segment in enumerate(segments, start=1):
+        reps = set_segment.reps
+        # All phases of the set in time order, to find "the next descent/lift".
+        phases = sorted(
+            [p for r in reps for p in (r.eccentric, r.concentric) if p is not None], key=lambda p: p.start_s
+        )
+        for rep_number, rep in enumerate(reps, start=1):
+            row: dict[str, Any] = {C.SET: set_number, C.REP: rep_number}
+            ecc, con = rep.eccentric, rep.concentric
+            flags: list[str] = []
+            if ecc is not None:
+                mean_speed, peak_speed, travel = _phase_speeds(kin, ecc, -1)
+                z = kin.displacement_m
+                rom = float(z[ecc.start_index] - z[min(ecc.end_index, z.size - 1)])
+                row.update({
+                    C.ECC_START_S: ecc.start_s, C.ECC_END_S: ecc.end_s, C.ECC_DURATION_S: ecc.duration_s,
+                    C.ECC_MEAN_VELOCITY: mean_speed, C.ECC_PEAK_VELOCITY: peak_speed,
+                    C.BOTTOM_PEAK_DECEL: _bottom_decel(kin, ecc), C.ROM: rom,
+                })
+                next_lift = next((p for p in phases if p.kind == CONCENTRIC and p.start_s >= ecc.end_s), None)
+                row[C.PAUSE_BOTTOM_S] = next_lift.start_s - ecc.end_s if next_lift else nan
+                if _uncontrolled(kin, ecc, settings):
+                    flags.append(C.UNCONTROLLED_DESCENT)
+            else:
+                row.update({k: nan for k in (C.ECC_START_S, C.ECC_END_S, C.ECC_DURATION_S, C.ECC_MEAN_VELOCITY,
+                                             C.ECC_PEAK_VELOCITY, C.BOTTOM_PEAK_DECEL, C.ROM, C.PAUSE_BOTTOM_S)})
+            if con is not None:
+                mean_speed, peak_speed, _ = _phase_speeds(kin, con, +1)
+                row.update({
+                    C.CON_START_S: con.start_s, C.CON_END_S: con.end_s, C.CON_DURATION_S: con.duration_s,
+                    C.CON_MEAN_VELOCITY: mean_speed, C.CON_PEAK_VELOCITY: peak_speed,
+                })
+                next_descent = next((p for p in phases if p.kind == ECCENTRIC and p.start_s >= con.end_s), None)
+                row[C.PAUSE_TOP_S] = next_descent.start_s - con.end_s if next_descent else nan
+            else:
+                row.update({k: nan for k in (C.CON_START_S, C.CON_END_S, C.CON_DURATION_S, C.CON_MEAN_VELOCITY,
+                                             C.CON_PEAK_VELOCITY, C.PAUSE_TOP_S)})
+            row[C.TEMPO] = _tempo(
+                row[C.ECC_DURATION_S], row[C.PAUSE_BOTTOM_S], row[C.CON_DURATION_S], row[C.PAUSE_TOP_S]
+            )
+            row[C.CONTROL_SCORE] = nan
+            row[C.FLAGS] = flags
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=list(C.REP_TABLE_COLUMNS))
+    if frame.empty:
+        frame = frame.astype({c: float for c in C.REP_TABLE_NUMERIC})
+    frame[C.SET] = frame[C.SET].astype(int)
+    frame[C.REP] = frame[C.REP].astype(int)
+    return frame
+
+
+def set_table(reps: pd.DataFrame, segments: list[SetSegment]) -> pd.DataFrame:
+    """Per-set summary: reps, time under load, mean descent, velocity loss."""
+    rows = []
+    for number, segment in enumerate(segments, start=1):
+        table = reps[reps[C.SET] == number]
+        ecc = table[C.ECC_DURATION_S].dropna()
+        con_v = table[C.CON_MEAN_VELOCITY].dropna()
+        loss = float("nan")
+        if len(con_v) >= 2 and con_v.max() > 0:
+            loss = 100.0 * (1.0 - con_v.iloc[-1] / con_v.max())
+        rows.append({
+            C.SET: number,
+            C.SET_START_S: segment.start_s,
+            C.SET_END_S: segment.end_s,
+            C.SET_REPS: int(len(table)),
+            C.SET_FIRST_PHASE: segment.first,
+            C.SET_TIME_UNDER_LOAD_S: float(ecc.sum()),
+            C.SET_MEAN_ECC_DURATION_S: float(ecc.mean()) if len(ecc) else float("nan"),
+            C.SET_MEAN_ECC_VELOCITY: float(table[C.ECC_MEAN_VELOCITY].mean()) if len(table) else float("nan"),
+            C.SET_MEAN_CON_VELOCITY: float(con_v.mean()) if len(con_v) else float("nan"),
+            C.SET_VELOCITY_LOSS_PCT: loss,
+            C.SET_FLAGS: [],
+        })
+    return pd.DataFrame(rows, columns=list(C.SET_TABLE_COLUMNS))
+
+
+def _normalise_exercise(exercise: str | None) -> str | None:
+    if exercise is None:
+        return None
+    name = exercise.strip().lower().replace("-", "").replace("_", "")
+    aliases = {"benchpress": "bench", "pullups": "pullup", "chinup": "pullup", "ohp": "press",
+               "overheadpress": "press", "romaniandeadlift": "rdl", "dips": "dip"}
+    name = aliases.get(name, name)
+    if name not in EXERCISES:
+        raise ConfigError(f"unknown exercise {exercise!r}; choose one of: {', '.join(EXERCISES)}")
+    return name
+
+
+def analyze(
+    recording: Recording,
+    *,
+    exercise: str | None = None,
+    settings: AnalysisSettings | None = None,
+) -> AnalysisResult:
+    """Analyse a recording into sets, reps and the rep table.
+
+    Parameters
+    ----------
+    recording
+        The sensor data.
+    exercise
+        A hint (``bench``, ``squat``, ``deadlift``, ...).  The rep order is read
+        from the data; the hint only decides when the data cannot, and sets a
+        sensible minimum travel for short-range exercises.
+    settings
+        Overrides of the definition's numbers.
+
+    Returns
+    -------
+    AnalysisResult
+    """
+    settings = settings or AnalysisSettings()
+    exercise = _normalise_exercise(exercise or recording.exercise)
+    kinematics, diagnostics = compute_kinematics(recording, settings)
+    min_travel = settings.min_rep_travel_m
+    if min_travel is None:
+        min_travel = _MIN_TRAVEL_BY_EXERCISE.get(exercise or "", MIN_REP_TRAVEL_M)
+    hint = None
+    if exercise in TOP_START_EXERCISES:
+        hint = ECCENTRIC
+    elif exercise in BOTTOM_START_EXERCISES:
+        hint = CONCENTRIC
+    segmenter = PhaseSegmenter(
+        threshold_m_s=settings.phase_speed_threshold_m_s,
+        stall_s=settings.stall_tolerance_s,
+        min_travel_m=min_travel,
+        set_break_s=settings.set_break_rest_s,
+        first_phase=settings.first_phase,
+        order_hint=hint,
+    ).detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=~kinematics.gap)
+    reps = rep_table(kinematics, segmenter.sets_, settings)
+    sets = set_table(reps, segmenter.sets_)
+    return AnalysisResult(
+        recording=recording,
+        kinematics=kinematics,
+        segments=segmenter.sets_,
+        reps=reps,
+        sets=sets,
+        exercise=exercise,
+        settings=settings,
+        diagnostics=diagnostics,
+    )

@@ -1,0 +1,53 @@
+"""Run-length helpers for boolean masks (vectorised)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["mask_to_runs", "runs_to_mask", "remove_short_runs", "moving_average"]
+
+
+def mask_to_runs(mask: np.ndarray) -> np.ndarray:
+    """Start/end indices ``[start, end)`` of every run of ``True``, shape ``(k, 2)``."""
+    mask = np.asarray(mask, dtype=bool)
+    if mask.size == 0:
+        return np.empty((0, 2), dtype=np.intp)
+    padded = np.concatenate(([False], mask, [False]))
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return edges.reshape(-1, 2)
+
+
+def runs_to_mask(runs: np.ndarray, size: int) -> np.ndarray:
+    """Inverse of :func:`mask_to_runs`."""
+    marks = np.zeros(size + 1, dtype=np.int32)
+    runs = np.asarray(runs, dtype=np.intp).reshape(-1, 2)
+    np.add.at(marks, runs[:, 0], 1)
+    np.add.at(marks, runs[:, 1], -1)
+    return np.cumsum(marks[:-1]) > 0
+
+
+def remove_short_runs(mask: np.ndarray, min_length: int, value: bool = True) -> np.ndarray:
+    """Set runs of ``value`` shorter than ``min_length`` samples to ``not value``."""
+    mask = np.asarray(mask, dtype=bool)
+    target = mask if value else ~mask
+    runs = mask_to_runs(target)
+    keep = runs[(runs[:, 1] - runs[:, 0]) >= min_length]
+    kept = runs_to_mask(keep, mask.size)
+    return kept if value else ~kept
+
+
+def moving_average(x: np.ndarray, width: int, axis: int = 0) -> np.ndarray:
+    """Centred moving average with edge-shrinking windows (same length as ``x``)."""
+    x = np.asarray(x, dtype=float)
+    width = max(int(width), 1)
+    if width == 1:
+        return x.copy()
+    x = np.moveaxis(x, axis, 0)
+    n = x.shape[0]
+    csum = np.concatenate([np.zeros((1,) + x.shape[1:]), np.cumsum(x, axis=0)])
+    half = width // 2
+    lo = np.clip(np.arange(n) - half, 0, n)
+    hi = np.clip(np.arange(n) - half + width, 0, n)
+    counts = (hi - lo).reshape((-1,) + (1,) * (x.ndim - 1))
+    out = (csum[hi] - csum[lo]) / counts
+    return np.moveaxis(out, 0, axis)

@@ -1,0 +1,175 @@
+"""Quiet-period detection and sensor calibration from the data itself.
+
+A bar moving at constant speed is, to an accelerometer, indistinguishable
+from a bar at rest: both read exactly 1 g.  So this module only finds
+*quiet* periods (no acceleration, no rotation); whether a quiet period is a
+rest or the cruise of a slow descent is decided later, by
+:mod:`~eccentric_sense.pipeline.drift`.  Quiet periods are exactly what the
+calibration needs either way: zero acceleration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+
+from ._runs import mask_to_runs, moving_average, remove_short_runs
+
+__all__ = ["QuietDetector", "AccelerometerCalibration", "fit_accelerometer_calibration"]
+
+
+def _lowpass(x: np.ndarray, cutoff_hz: float, fs: float, order: int = 2) -> np.ndarray:
+    if cutoff_hz >= 0.45 * fs or x.shape[0] < 3 * (order + 1) * 3:
+        return np.asarray(x, dtype=float)
+    sos = signal.butter(order, cutoff_hz, fs=fs, output="sos")
+    return signal.sosfiltfilt(sos, x, axis=0)
+
+
+def _moving_std(x: np.ndarray, width: int) -> np.ndarray:
+    mean = moving_average(x, width)
+    mean_sq = moving_average(x * x, width)
+    return np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
+
+
+@dataclass
+class QuietDetector:
+    """Find periods without acceleration or rotation.
+
+    Tremor-tolerant: the signals are low-passed at ``tremor_cutoff_hz`` first,
+    so the 6-12 Hz shake of a hand-held bar does not break a hold, while the
+    sub-hertz accelerations that start and stop a slow descent still do.
+
+    Parameters
+    ----------
+    window_s
+        Length of the moving window.
+    min_duration_s
+        Shorter quiet runs are dropped.
+    tremor_cutoff_hz
+        Low-pass applied before measuring motion.
+    noise_factor
+        Thresholds are this many times the recording's own quietest level.
+    min_acc_threshold_mps2, min_gyr_threshold_rads
+        Floors for the thresholds (sensor noise is not the only thing that is quiet).
+
+    Attributes
+    ----------
+    quiet_ : (m,) bool
+    acc_threshold_ : float
+    gyr_threshold_ : float
+    """
+
+    window_s: float = 0.3
+    min_duration_s: float = 0.3
+    tremor_cutoff_hz: float = 4.0
+    noise_factor: float = 4.0
+    min_acc_threshold_mps2: float = 0.04
+    min_gyr_threshold_rads: float = np.deg2rad(3.0)
+
+    def detect(
+        self, acc_mps2: np.ndarray, gyr_rads: np.ndarray | None, sample_rate_hz: float
+    ) -> "QuietDetector":
+        fs = sample_rate_hz
+        width = max(int(round(self.window_s * fs)), 3)
+        norm = np.linalg.norm(acc_mps2, axis=1)
+        norm_lp = _lowpass(norm, self.tremor_cutoff_hz, fs)
+        acc_activity = _moving_std(norm_lp, width)
+        floor = float(np.percentile(acc_activity, 5))
+        self.acc_threshold_ = max(self.noise_factor * floor, self.min_acc_threshold_mps2)
+        quiet = acc_activity < self.acc_threshold_
+        self.gyr_threshold_ = float("nan")
+        if gyr_rads is not None:
+            gyr_lp = _lowpass(gyr_rads, self.tremor_cutoff_hz, fs)
+            # Bias-free measure of rotation: deviation from the local mean rate.
+            rate = np.linalg.norm(gyr_lp - np.median(gyr_lp, axis=0), axis=1)
+            rate_mean = moving_average(rate, width)
+            gfloor = float(np.percentile(rate_mean, 5))
+            self.gyr_threshold_ = max(self.noise_factor * gfloor, self.min_gyr_threshold_rads)
+            quiet &= rate_mean < self.gyr_threshold_
+        self.quiet_ = remove_short_runs(quiet, max(int(round(self.min_duration_s * fs)), 1))
+        return self
+
+
+@dataclass(frozen=True)
+class AccelerometerCalibration:
+    """Bias vector and gravity reading of the accelerometer.
+
+    ``vertical = g * (|f - bias| / gravity_reading - 1)`` is then the bar's
+    vertical acceleration for any sensor orientation.
+    """
+
+    bias_mps2: np.ndarray
+    gravity_reading_mps2: float
+    n_orientations: int
+
+    def corrected_norm(self, acc_mps2: np.ndarray) -> np.ndarray:
+        return np.linalg.norm(acc_mps2 - self.bias_mps2, axis=1)
+
+
+def fit_accelerometer_calibration(
+    acc_mps2: np.ndarray,
+    quiet: np.ndarray,
+    sample_rate_hz: float,
+    *,
+    regularization: float = 1.0,
+    min_spread_mps2: float = 1.0,
+) -> AccelerometerCalibration:
+    """Estimate the accelerometer bias and its reading of 1 g from quiet runs.
+
+    Each quiet run (rest or constant-speed motion) gives one mean specific-force
+    vector, whose true length is g.  When the sensor rested in several
+    orientations (bar roll, re-racking) a regularised sphere fit separates the
+    bias from gravity, so the reading stops depending on orientation; with a
+    single orientation the bias stays at zero and only the 1 g reading is used.
+
+    Parameters
+    ----------
+    acc_mps2 : (m, 3)
+    quiet : (m,) bool
+    sample_rate_hz : float
+    regularization
+        Ridge weight pulling the bias towards zero (in units of quiet runs).
+    min_spread_mps2
+        Minimum spread of the run means before a bias is fitted at all.
+    """
+    runs = mask_to_runs(quiet)
+    if runs.shape[0] == 0:
+        norm = np.linalg.norm(acc_mps2, axis=1)
+        return AccelerometerCalibration(np.zeros(3), float(np.median(norm)), 0)
+    # Split long runs into ~1 s pieces so that slow drifts and many orientations are seen.
+    piece = max(int(sample_rate_hz), 1)
+    starts, ends = [], []
+    for start, end in runs:  # loops over runs, not samples
+        edges = np.arange(start, end, piece)
+        starts.extend(edges)
+        ends.extend(np.minimum(edges + piece, end))
+    starts = np.asarray(starts)
+    ends = np.asarray(ends)
+    csum = np.vstack([np.zeros((1, 3)), np.cumsum(acc_mps2, axis=0)])
+    lengths = (ends - starts).astype(float)
+    means = (csum[ends] - csum[starts]) / lengths[:, None]
+    weights = lengths / lengths.sum() * len(lengths)
+    radius = float(np.average(np.linalg.norm(means, axis=1), weights=weights))
+    bias = np.zeros(3)
+    spread = float(np.max(np.linalg.norm(means - np.average(means, axis=0, weights=weights), axis=1)))
+    n_orient = 1
+    if spread >= min_spread_mps2 and len(means) >= 4:
+        n_orient = int(min(len(means), 1 + spread // min_spread_mps2))
+        # Gauss-Newton on sum w (|m - b| - r)^2 + reg |b|^2.
+        for _ in range(20):
+            diff = means - bias
+            dist = np.linalg.norm(diff, axis=1)
+            unit = diff / dist[:, None]
+            residual = dist - radius
+            jac = np.hstack([-unit, -np.ones((len(means), 1))])
+            sw = np.sqrt(weights)[:, None]
+            a = np.vstack([jac * sw, np.hstack([np.sqrt(regularization) * np.eye(3), np.zeros((3, 1))])])
+            y = np.concatenate([-residual * sw[:, 0], -np.sqrt(regularization) * bias])
+            step, *_ = np.linalg.lstsq(a, y, rcond=None)
+            bias += step[:3]
+            radius += step[3]
+            if np.linalg.norm(step) < 1e-7:
+                break
+    return AccelerometerCalibration(bias, radius, n_orient)

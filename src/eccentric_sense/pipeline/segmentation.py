@@ -1,0 +1,197 @@
+"""Sets, reps and phases from vertical velocity, per the rep-table definition.
+
+A phase runs from the moment the bar's speed in its direction first exceeds
+0.02 m/s until it falls back below 0.02 m/s or reverses; a stall under
+0.02 m/s shorter than 0.5 s that does not reverse does not end it.  Phases
+with less than ``min_travel_m`` of travel are not reps (unracking, re-racking,
+grip adjustments).  A rest of ``set_break_s`` or more starts a new set.
+Within a set, reps pair eccentric-then-concentric when the set starts at the
+top and concentric-then-eccentric when it starts with the lift; the order is
+read from the data (the first substantial phase), the exercise is only a
+tie-breaker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..constants import (
+    MIN_REP_TRAVEL_M,
+    PHASE_SPEED_THRESHOLD_M_S,
+    SET_BREAK_REST_S,
+    STALL_TOLERANCE_S,
+)
+from ._runs import mask_to_runs
+from .types import Phase, RepSegment, SetSegment
+
+__all__ = ["PhaseSegmenter", "find_phases"]
+
+ECCENTRIC = "eccentric"
+CONCENTRIC = "concentric"
+
+
+def _direction_runs(velocity: np.ndarray, sign: int, threshold: float, stall: int) -> np.ndarray:
+    """Runs where ``sign * velocity > threshold``, merging stalls shorter than ``stall`` samples.
+
+    A stall is bridged only if the velocity does not exceed the threshold in
+    the opposite direction inside it (that would be a reversal).
+    """
+    moving = sign * velocity > threshold
+    runs = mask_to_runs(moving)
+    if runs.shape[0] < 2:
+        return runs
+    opposite = (-sign * velocity > threshold).astype(np.int64)
+    opp_csum = np.concatenate([[0], np.cumsum(opposite)])
+    gap_start = runs[:-1, 1]
+    gap_end = runs[1:, 0]
+    short = (gap_end - gap_start) < stall
+    no_reversal = (opp_csum[gap_end] - opp_csum[gap_start]) == 0
+    bridge = short & no_reversal
+    # Merge runs across bridged gaps: a new group starts wherever the gap is not bridged.
+    new_group = np.concatenate([[True], ~bridge])
+    group = np.cumsum(new_group) - 1
+    starts = runs[new_group, 0]
+    ends = np.zeros(group[-1] + 1, dtype=np.intp)
+    np.maximum.at(ends, group, runs[:, 1])
+    return np.column_stack([starts, ends])
+
+
+def find_phases(
+    time_s: np.ndarray,
+    velocity_m_s: np.ndarray,
+    *,
+    threshold_m_s: float = PHASE_SPEED_THRESHOLD_M_S,
+    stall_s: float = STALL_TOLERANCE_S,
+    valid: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """All phases in time order.
+
+    Returns
+    -------
+    starts, ends : (k,) grid indices, ``[start, end)``
+    kinds : (k,) +1 concentric (up), -1 eccentric (down)
+    travel : (k,) distance travelled in the phase, m (positive)
+    """
+    fs = 1.0 / float(np.median(np.diff(time_s))) if time_s.size > 1 else 1.0
+    stall = max(int(round(stall_s * fs)), 1)
+    v = np.where(valid, velocity_m_s, 0.0) if valid is not None else velocity_m_s
+    up = _direction_runs(v, +1, threshold_m_s, stall)
+    down = _direction_runs(v, -1, threshold_m_s, stall)
+    starts = np.concatenate([up[:, 0], down[:, 0]])
+    ends = np.concatenate([up[:, 1], down[:, 1]])
+    kinds = np.concatenate([np.ones(len(up), dtype=int), -np.ones(len(down), dtype=int)])
+    order = np.argsort(starts, kind="stable")
+    starts, ends, kinds = starts[order], ends[order], kinds[order]
+    vsum = np.concatenate([[0.0], np.cumsum(v)]) / fs
+    travel = np.abs(vsum[ends] - vsum[starts])
+    return starts, ends, kinds, travel
+
+
+@dataclass
+class PhaseSegmenter:
+    """Segment drift-corrected vertical velocity into sets, reps and phases.
+
+    Parameters
+    ----------
+    threshold_m_s, stall_s, min_travel_m, set_break_s
+        The rep-table definition's numbers (settings).
+    min_phase_s
+        Phases shorter than this are not reps (a knock on the bar).
+    first_phase
+        ``"eccentric"`` or ``"concentric"`` to force the rep order, or
+        ``None`` to read it from the data.
+    order_hint
+        Used only when the data cannot tell (a set with a single phase).
+
+    Attributes
+    ----------
+    sets_ : list of SetSegment
+    phases_ : (starts, ends, kinds, travel) of all substantial phases
+    """
+
+    threshold_m_s: float = PHASE_SPEED_THRESHOLD_M_S
+    stall_s: float = STALL_TOLERANCE_S
+    min_travel_m: float = MIN_REP_TRAVEL_M
+    set_break_s: float = SET_BREAK_REST_S
+    min_phase_s: float = 0.15
+    first_phase: str | None = None
+    order_hint: str | None = None
+
+    def detect(self, time_s: np.ndarray, velocity_m_s: np.ndarray, valid: np.ndarray | None = None) -> "PhaseSegmenter":
+        starts, ends, kinds, travel = find_phases(
+            time_s, velocity_m_s, threshold_m_s=self.threshold_m_s, stall_s=self.stall_s, valid=valid
+        )
+        duration = time_s[np.minimum(ends, time_s.size - 1)] - time_s[starts]
+        substantial = (travel >= self.min_travel_m) & (duration >= self.min_phase_s)
+        starts, ends, kinds, travel = starts[substantial], ends[substantial], kinds[substantial], travel[substantial]
+        self.phases_ = (starts, ends, kinds, travel)
+        self.sets_ = self._group(time_s, starts, ends, kinds, valid)
+        return self
+
+    # ------------------------------------------------------------------
+    def _phase(self, time_s: np.ndarray, start: int, end: int, kind: int) -> Phase:
+        last = min(end, time_s.size - 1)
+        return Phase(
+            kind=CONCENTRIC if kind > 0 else ECCENTRIC,
+            start_index=int(start),
+            end_index=int(end),
+            start_s=float(time_s[start]),
+            end_s=float(time_s[last]),
+        )
+
+    def _group(self, time_s, starts, ends, kinds, valid) -> list[SetSegment]:
+        if starts.size == 0:
+            return []
+        last = np.minimum(ends, time_s.size - 1)
+        # Set boundaries: long rests between phases, or data gaps between them.
+        rest = time_s[starts[1:]] - time_s[last[:-1]]
+        breaks = rest >= self.set_break_s
+        if valid is not None:
+            invalid_csum = np.concatenate([[0], np.cumsum(~valid)])
+            breaks |= (invalid_csum[starts[1:]] - invalid_csum[ends[:-1]]) > 0
+        set_id = np.concatenate([[0], np.cumsum(breaks)])
+        sets: list[SetSegment] = []
+        for number in range(int(set_id[-1]) + 1):  # per set
+            sel = np.flatnonzero(set_id == number)
+            phases = [self._phase(time_s, starts[i], ends[i], kinds[i]) for i in sel]
+            first = self._first_phase(phases)
+            reps = self._pair(phases, first)
+            if reps:
+                sets.append(
+                    SetSegment(
+                        reps=tuple(reps),
+                        start_s=phases[0].start_s,
+                        end_s=phases[-1].end_s,
+                        first=first,
+                    )
+                )
+        return sets
+
+    def _first_phase(self, phases: list[Phase]) -> str:
+        if self.first_phase in (ECCENTRIC, CONCENTRIC):
+            return self.first_phase
+        if len(phases) == 1 and self.order_hint in (ECCENTRIC, CONCENTRIC):
+            return self.order_hint
+        return phases[0].kind
+
+    @staticmethod
+    def _pair(phases: list[Phase], first: str) -> list[RepSegment]:
+        reps: list[RepSegment] = []
+        i = 0
+        # Skip a leading phase of the other kind (e.g. the lift to the top
+        # before the first negative when the order is forced).
+        while i < len(phases) and phases[i].kind != first:
+            i += 1
+        while i < len(phases):
+            lead = phases[i]
+            follow = phases[i + 1] if i + 1 < len(phases) and phases[i + 1].kind != first else None
+            if first == ECCENTRIC:
+                reps.append(RepSegment(eccentric=lead, concentric=follow, first=first))
+            else:
+                reps.append(RepSegment(eccentric=follow, concentric=lead, first=first))
+            i += 2 if follow is not None else 1
+            while i < len(phases) and phases[i].kind != first:
+                i += 1  # two lifts in a row: the extra one has no partner
+        return reps
