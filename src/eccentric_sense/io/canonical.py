@@ -19,8 +19,18 @@ import pandas as pd
 from ..constants import STANDARD_GRAVITY
 from ..errors import RecordingFormatError
 from ..recording import Recording
+from ._text import HeaderInfo, RowLocator, TextFile, check_numeric, clean_time_axis, find_header, load_text, parse_table
 
-__all__ = ["read_recording", "write_recording", "RecordingWriter", "MAGIC_LINE", "parse_canonical_frame"]
+__all__ = [
+    "read_recording",
+    "read_recording_text",
+    "write_recording",
+    "RecordingWriter",
+    "MAGIC_LINE",
+    "parse_canonical_frame",
+    "ACC_UNITS",
+    "GYR_UNITS",
+]
 
 MAGIC_LINE = "# eccentric-sense recording v1"
 TIME_COLUMN = "time_s"
@@ -29,27 +39,12 @@ _AXES = ("x", "y", "z")
 ACC_UNITS = {"g": STANDARD_GRAVITY, "mps2": 1.0}
 #: gyroscope unit suffix -> factor to rad/s
 GYR_UNITS = {"dps": np.pi / 180.0, "rads": 1.0}
-
-
-def _split_metadata(lines: Sequence[str]) -> tuple[dict[str, str], int]:
-    """Parse leading ``# key: value`` lines; return metadata and the header's 0-based line index."""
-    metadata: dict[str, str] = {}
-    index = 0
-    for index, line in enumerate(lines):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if not stripped.startswith("#"):
-            return metadata, index
-        body = stripped.lstrip("#").strip()
-        if ":" in body:
-            key, value = body.split(":", 1)
-            metadata[key.strip()] = value.strip()
-    return metadata, len(lines)
+#: Names accepted by ``read_any(format=...)`` (kept here so messages can list them).
+FORMAT_NAMES = ("canonical", "metabase", "witmotion", "arduino", "headerless")
 
 
 def _find_unit_columns(
-    columns: Sequence[str], prefix: str, units: Mapping[str, float], path: str, header_line: int
+    columns: Sequence[str], prefix: str, units: Mapping[str, float], where: RowLocator
 ) -> tuple[list[str], float] | None:
     """Find ``{prefix}_{axis}_{unit}`` columns; return their names and the SI factor."""
     candidates = [c for c in columns if c.startswith(prefix + "_")]
@@ -60,14 +55,20 @@ def _find_unit_columns(
         if all(n in columns for n in names):
             return names, factor
     # Columns with the prefix exist but do not form a known triple: say exactly why.
-    found_units = sorted({c.rsplit("_", 1)[-1] for c in candidates})
-    known = ", ".join(f"'{prefix}_x_{u}'" for u in units)
-    raise RecordingFormatError(
-        path,
-        f"columns {', '.join(candidates)} do not form an x/y/z triple in a known unit "
-        f"(found unit suffix {', '.join(found_units)}; expected e.g. {known})",
-        line=header_line,
-    )
+    known = " or ".join(f"{prefix}_x_{u}" for u in units)
+    found_units = sorted({c.rsplit("_", 1)[-1] for c in candidates if c.count("_") >= 2})
+    unknown = [u for u in found_units if u not in units]
+    if unknown:
+        problem = (
+            f"unknown unit suffix {', '.join(repr(u) for u in unknown)} in {', '.join(candidates)}; "
+            f"known units are {', '.join(units)} (e.g. {known})"
+        )
+    else:
+        problem = (
+            f"columns {', '.join(candidates)} do not form a complete x/y/z triple in one unit "
+            f"(expected e.g. {prefix}_x_{next(iter(units))},{prefix}_y_{next(iter(units))},{prefix}_z_{next(iter(units))})"
+        )
+    raise RecordingFormatError(where.path, problem, line=where.header.header_index + 1, column=candidates[0])
 
 
 def parse_canonical_frame(
@@ -77,38 +78,59 @@ def parse_canonical_frame(
     path: str,
     header_line: int,
 ) -> Recording:
-    """Turn a parsed canonical table into a :class:`Recording`, validating as we go."""
+    """Turn a parsed canonical table into a :class:`Recording`, validating as we go.
+
+    ``header_line`` is the 1-based line of the header; row ``i`` of ``frame``
+    is reported as line ``header_line + 1 + i``.
+    """
+    header = HeaderInfo(dict(metadata), header_line - 1, "", 0)
+    return _recording_from_frame(frame, RowLocator(path, header))
+
+
+def _recording_from_frame(frame: pd.DataFrame, where: RowLocator) -> Recording:
     columns = [str(c).strip() for c in frame.columns]
     frame.columns = columns
+    path = where.path
+    header_line = where.header.header_index + 1
     if TIME_COLUMN not in columns:
         raise RecordingFormatError(
             path,
-            f"no '{TIME_COLUMN}' column in the header (found: {', '.join(columns) or 'nothing'}); "
-            "the canonical format needs time_s,acc_x_g,acc_y_g,acc_z_g[,gyr_x_dps,...]. "
-            "For another layout pass --format (see 'eccentric-sense analyze --help')",
+            f"no '{TIME_COLUMN}' column in the header (found: {_shorten(columns)}); "
+            "the canonical layout is time_s,acc_x_g,acc_y_g,acc_z_g[,gyr_x_dps,gyr_y_dps,gyr_z_dps]; "
+            f"for another layout use --format ({', '.join(FORMAT_NAMES)})",
             line=header_line,
         )
-    acc = _find_unit_columns(columns, "acc", ACC_UNITS, path, header_line)
+    acc = _find_unit_columns(columns, "acc", ACC_UNITS, where)
     if acc is None:
         raise RecordingFormatError(
             path,
-            "no accelerometer columns (expected acc_x_g,acc_y_g,acc_z_g or acc_x_mps2,...)",
+            f"no accelerometer columns (found: {_shorten(columns)}); "
+            "expected acc_x_g,acc_y_g,acc_z_g or acc_x_mps2,acc_y_mps2,acc_z_mps2",
             line=header_line,
         )
-    gyr = _find_unit_columns(columns, "gyr", GYR_UNITS, path, header_line)
+    gyr = _find_unit_columns(columns, "gyr", GYR_UNITS, where)
+    if gyr is not None and all(frame[c].isna().all() for c in gyr[0]):
+        # A writer opened with gyroscope columns that never received rates
+        # leaves them empty: that is an accelerometer-only recording.
+        frame = frame.drop(columns=gyr[0])
+        columns = list(frame.columns)
+        gyr = None
     used = [TIME_COLUMN, *acc[0], *(gyr[0] if gyr else [])]
-    _check_numeric(frame, used, path, header_line)
     if len(frame) == 0:
-        raise RecordingFormatError(path, "the file has a header but no samples")
-    time_s = frame[TIME_COLUMN].to_numpy(dtype=float)
-    acc_values = frame[acc[0]].to_numpy(dtype=float) * acc[1]
-    gyr_values = frame[gyr[0]].to_numpy(dtype=float) * gyr[1] if gyr else None
-    time_s, acc_values, gyr_values, keep = _clean_time_axis(
-        time_s, acc_values, gyr_values, path=path, first_data_line=header_line + 1
-    )
-    extra = {
-        c: frame[c].to_numpy()[keep] for c in columns if c not in used
-    }
+        raise RecordingFormatError(path, "the file has a header but no samples", line=header_line)
+    values = check_numeric(frame, used, where)
+    time_s = values[TIME_COLUMN]
+    acc_values = np.column_stack([values[c] for c in acc[0]]) * acc[1]
+    gyr_values = np.column_stack([values[c] for c in gyr[0]]) * gyr[1] if gyr else None
+    stacked = acc_values if gyr_values is None else np.hstack([acc_values, gyr_values])
+    keep, notes = clean_time_axis(time_s, stacked, where, time_column=TIME_COLUMN)
+    extra = {c: frame[c].to_numpy() for c in columns if c not in used}
+    if not keep.all():
+        time_s, acc_values = time_s[keep], acc_values[keep]
+        gyr_values = gyr_values[keep] if gyr_values is not None else None
+        extra = {k: v[keep] for k, v in extra.items()}
+    metadata = dict(where.header.metadata)
+    metadata.update(notes)
     return Recording(
         time_s=time_s,
         acc_mps2=acc_values,
@@ -119,57 +141,11 @@ def parse_canonical_frame(
     )
 
 
-def _check_numeric(frame: pd.DataFrame, names: Sequence[str], path: str, header_line: int) -> None:
-    """Every used cell must be a finite number; report the first that is not."""
-    for name in names:
-        column = frame[name]
-        if column.dtype.kind in "fiu":
-            values = column.to_numpy(dtype=float)
-            bad = ~np.isfinite(values)
-        else:
-            converted = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
-            bad = ~np.isfinite(converted)
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            cell = column.iloc[row]
-            shown = "an empty cell" if (isinstance(cell, float) and np.isnan(cell)) or str(cell).strip() == "" else f"{str(cell)!r}"
-            raise RecordingFormatError(
-                path,
-                f"{shown} is not a number",
-                line=header_line + 1 + row,
-                column=name,
-            )
-
-
-def _clean_time_axis(
-    time_s: np.ndarray,
-    acc: np.ndarray,
-    gyr: np.ndarray | None,
-    *,
-    path: str,
-    first_data_line: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
-    """Drop exact duplicate rows and reject time running backwards.
-
-    Duplicated rows (the same time stamp written twice, as host loggers do on
-    retransmission) are dropped; a later time stamp that is *smaller* than an
-    earlier one is an error, because re-ordering would silently invent motion.
-    Returns the cleaned arrays and the boolean mask of kept rows.
-    """
-    step = np.diff(time_s)
-    backwards = np.flatnonzero(step < 0)
-    if backwards.size:
-        row = int(backwards[0]) + 1
-        raise RecordingFormatError(
-            path,
-            f"time goes backwards ({time_s[row - 1]:g} s then {time_s[row]:g} s); "
-            "times must be non-decreasing",
-            line=first_data_line + row,
-            column=TIME_COLUMN,
-        )
-    keep = np.ones(time_s.size, dtype=bool)
-    keep[1:] = step > 0
-    return time_s[keep], acc[keep], (gyr[keep] if gyr is not None else None), keep
+def _shorten(columns: Sequence[str], limit: int = 8) -> str:
+    if not columns:
+        return "nothing"
+    shown = ", ".join(columns[:limit])
+    return shown + (f", ... ({len(columns)} columns)" if len(columns) > limit else "")
 
 
 def read_recording(path: str | os.PathLike[str]) -> Recording:
@@ -189,64 +165,21 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     RecordingFormatError
         With file, line and column, for anything the file does not satisfy.
     """
-    path_str = str(path)
-    try:
-        with open(path, "r", encoding="utf-8", errors="strict", newline="") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        raise RecordingFormatError(path_str, "file not found") from None
-    except IsADirectoryError:
-        raise RecordingFormatError(path_str, "is a directory, not a CSV file") from None
-    except UnicodeDecodeError as exc:
-        raise RecordingFormatError(path_str, f"not a text file (byte {exc.start} is not UTF-8)") from None
-    except OSError as exc:
-        raise RecordingFormatError(path_str, f"cannot be read: {exc.strerror or exc}") from None
-    return read_recording_text(text, path=path_str)
+    return read_canonical_file(load_text(path))
 
 
 def read_recording_text(text: str, *, path: str = "<memory>") -> Recording:
     """Read canonical CSV from a string (used by :func:`read_recording` and tests)."""
-    if not text.strip():
-        raise RecordingFormatError(path, "the file is empty")
-    head = text[: 64 * 1024].splitlines()
-    metadata, header_index = _split_metadata(head)
-    if header_index >= len(head):
-        raise RecordingFormatError(path, "the file has metadata lines but no header line")
-    header_line = header_index + 1
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            skiprows=header_index,
-            skipinitialspace=True,
-            comment=None,
-            low_memory=False,
-        )
-    except pd.errors.ParserError as exc:
-        line = _line_from_parser_error(str(exc), header_index)
-        raise RecordingFormatError(path, f"malformed CSV row ({_short_parser_message(str(exc))})", line=line) from None
-    except pd.errors.EmptyDataError:
-        raise RecordingFormatError(path, "no header line after the metadata") from None
-    return parse_canonical_frame(frame, metadata=metadata, path=path, header_line=header_line)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return read_canonical_file(TextFile(path, text))
 
 
-def _line_from_parser_error(message: str, header_index: int) -> int | None:
-    import re
-
-    match = re.search(r"line (\d+)", message)
-    if not match:
-        return None
-    return int(match.group(1)) + header_index
-
-
-def _short_parser_message(message: str) -> str:
-    message = message.strip().rstrip(".")
-    if "Expected" in message and "fields" in message:
-        import re
-
-        match = re.search(r"Expected (\d+) fields in line \d+, saw (\d+)", message)
-        if match:
-            return f"expected {match.group(1)} fields, found {match.group(2)}"
-    return message.split("\n")[0]
+def read_canonical_file(file: TextFile) -> Recording:
+    """Read canonical CSV from an already loaded :class:`TextFile`."""
+    header = find_header(file)
+    frame = parse_table(file, header)
+    return _recording_from_frame(frame, RowLocator(file.path, header, file))
 
 
 # ----------------------------------------------------------------------------- writing

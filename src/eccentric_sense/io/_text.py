@@ -1,0 +1,376 @@
+"""Shared plumbing of the CSV readers: opening files, finding the header,
+parsing with pandas' C parser, and turning row numbers back into line numbers.
+
+Everything a user can get wrong becomes a :class:`RecordingFormatError` that
+names the file and, where known, the line and the column.  Line numbers are
+only computed on the error path, so the fast path stays a plain
+``pandas.read_csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import RecordingFormatError
+
+__all__ = [
+    "TextFile",
+    "load_text",
+    "split_lines",
+    "HeaderInfo",
+    "find_header",
+    "parse_table",
+    "RowLocator",
+    "check_numeric",
+    "clean_time_axis",
+]
+
+#: How much of the file is scanned for metadata and the header.
+_HEAD_CHARS = 64 * 1024
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+#: Marker bytes of WitMotion's PC software when it writes GBK instead of UTF-8
+#: ("°" is A1 E3 in GBK); only then is a non-UTF-8 file decoded as GB18030.
+_GBK_HINTS = (b"\xa1\xe3", b"\xa1\xe6")
+
+
+@dataclass
+class TextFile:
+    """A recording file decoded to text."""
+
+    path: str
+    text: str
+    encoding: str = "utf-8"
+    #: The text as UTF-8 bytes (no BOM); the C parser reads bytes fastest.
+    data: bytes | None = None
+
+    def bytes_from(self, offset: int) -> bytes:
+        """UTF-8 bytes of the text from character ``offset`` on."""
+        if self.data is None:
+            self.data = self.text.encode("utf-8")
+        if offset == 0:
+            return self.data
+        return self.data[len(self.text[:offset].encode("utf-8")) :]
+
+
+def load_text(path: str | os.PathLike[str]) -> TextFile:
+    """Read a file as text, or raise a one-line :class:`RecordingFormatError`.
+
+    UTF-8 (with or without BOM) is expected.  A GBK-encoded WitMotion export
+    is recognised by its degree sign and decoded as GB18030; anything else
+    that is not UTF-8, or that contains NUL bytes, is "not a text file".
+    """
+    path_str = os.fspath(path)
+    try:
+        with open(path_str, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        raise RecordingFormatError(path_str, "file not found; check the path") from None
+    except IsADirectoryError:
+        raise RecordingFormatError(path_str, "is a directory, not a recording file; pass the CSV file inside it") from None
+    except PermissionError:
+        raise RecordingFormatError(path_str, "cannot be read: permission denied") from None
+    except OSError as exc:
+        raise RecordingFormatError(path_str, f"cannot be read: {exc.strerror or exc}") from None
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise RecordingFormatError(
+            path_str,
+            f"not a text file (byte {nul} is a NUL byte); a recording must be a CSV text file",
+            line=raw.count(b"\n", 0, nul) + 1,
+        )
+    encoding = "utf-8"
+    data: bytes | None = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        text = None
+        if any(hint in raw[:_HEAD_CHARS] for hint in _GBK_HINTS):
+            try:
+                text = raw.decode("gb18030")
+                encoding = "gb18030"
+                data = None
+            except UnicodeDecodeError:
+                text = None
+        if text is None:
+            raise RecordingFormatError(
+                path_str,
+                f"not a text file (byte {exc.start} is not valid UTF-8); a recording must be a CSV text file",
+                line=raw.count(b"\n", 0, exc.start) + 1,
+            ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return TextFile(path_str, text, encoding, data)
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on the line breaks the CSV parser recognises (LF, CRLF, CR) and nothing else."""
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+@dataclass
+class HeaderInfo:
+    """Where the table starts.
+
+    Attributes
+    ----------
+    metadata
+        ``# key: value`` lines before the header.
+    header_index
+        0-based index of the header line (or of the first data line when the
+        file has no header).
+    header_line
+        The header line's text.
+    offset
+        Character offset of ``header_index`` in the text.
+    """
+
+    metadata: dict[str, str]
+    header_index: int
+    header_line: str
+    offset: int
+    comment_lines: list[str] = field(default_factory=list)
+
+
+def find_header(file: TextFile, *, skip_rows: int = 0) -> HeaderInfo:
+    """Skip ``skip_rows`` lines, then ``#`` metadata and blank lines; return the first other line."""
+    text = file.text
+    if not text.strip():
+        raise RecordingFormatError(file.path, "the file is empty; it needs a header line and samples")
+    metadata: dict[str, str] = {}
+    comments: list[str] = []
+    offset = 0
+    index = 0
+    for match in _iter_lines(text):
+        line = match.group(1)
+        if index >= skip_rows:
+            stripped = line.strip()
+            if stripped and not stripped.startswith("#"):
+                return HeaderInfo(metadata, index, line, offset, comments)
+            if stripped.startswith("#"):
+                comments.append(stripped)
+                body = stripped.lstrip("#").strip()
+                if ":" in body:
+                    key, value = body.split(":", 1)
+                    if key.strip():
+                        metadata[key.strip()] = value.strip()
+        offset = match.end()
+        index += 1
+    if skip_rows and index <= skip_rows:
+        raise RecordingFormatError(file.path, f"the file has only {index} lines, fewer than the {skip_rows} to skip")
+    raise RecordingFormatError(file.path, "the file has only comment or metadata lines, no header and no samples")
+
+
+def _iter_lines(text: str):
+    return re.finditer(r"([^\r\n]*)(?:\r\n|\r|\n|$)", text)
+
+
+@dataclass
+class RowLocator:
+    """Maps 0-based data rows of a parsed table back to 1-based file lines.
+
+    With the file's text it skips blank lines exactly as pandas does; without
+    it (a frame built in memory) it assumes one line per row.
+    """
+
+    path: str
+    header: HeaderInfo
+    file: TextFile | None = None
+    has_header: bool = True
+    delimiter: str | None = ","
+
+    def line(self, row: int) -> int:
+        """1-based file line of data row ``row`` (error path only: walks the text)."""
+        first = self.header.header_index + 1
+        if self.file is None:
+            return first + row + (1 if self.has_header else 0)
+        lines = split_lines(self.file.text[self.header.offset :])
+        remaining = row
+        for i, text in enumerate(lines):
+            if (self.has_header and i == 0) or not text.strip():
+                continue
+            if remaining == 0:
+                return first + i
+            remaining -= 1
+        return self.header.header_index + len(lines)
+
+    def field_count(self, line: int) -> int | None:
+        """Number of fields on 1-based ``line``, or ``None`` when the text is not known."""
+        if self.file is None:
+            return None
+        lines = split_lines(self.file.text)
+        if line - 1 >= len(lines):
+            return 0
+        text = lines[line - 1]
+        return len(text.split()) if self.delimiter is None else len(text.split(self.delimiter))
+
+
+def parse_table(
+    file: TextFile,
+    header: HeaderInfo,
+    *,
+    delimiter: str | None = ",",
+    names: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Parse the table from ``header.offset`` on with pandas' C parser.
+
+    ``names`` given means the file has no header line.  ``delimiter=None``
+    splits on runs of white space.
+    """
+    kwargs: dict[str, object] = {}
+    if delimiter is None:
+        kwargs["sep"] = r"\s+"
+    else:
+        kwargs["sep"] = delimiter
+        kwargs["skipinitialspace"] = True
+    if names is not None:
+        kwargs["header"] = None
+        kwargs["names"] = list(names)
+    source = io.BytesIO(file.bytes_from(header.offset))
+    try:
+        with warnings.catch_warnings():
+            # Mixed types are diagnosed cell by cell later, with line numbers.
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            frame = pd.read_csv(source, engine="c", comment=None, encoding="utf-8", **kwargs)
+    except pd.errors.EmptyDataError:
+        raise RecordingFormatError(file.path, "no header line and no samples") from None
+    except pd.errors.ParserError as exc:
+        raise _parser_error(file, header, str(exc), names is None) from None
+    except (ValueError, OverflowError, csv.Error, UnicodeError) as exc:
+        raise RecordingFormatError(
+            file.path, f"malformed table ({_first_line(str(exc))})", line=header.header_index + 1
+        ) from None
+    if names is not None and frame.shape[1] != len(names):
+        raise RecordingFormatError(file.path, "malformed table", line=header.header_index + 1)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if names is None:
+        _check_header_names(file, header, list(frame.columns))
+    return frame
+
+
+def _check_header_names(file: TextFile, header: HeaderInfo, columns: list[str]) -> None:
+    seen: set[str] = set()
+    for name in columns:
+        # pandas renames a repeated name "a" to "a.1"; report the original.
+        base = re.sub(r"\.\d+$", "", name)
+        if name != base and base in seen:
+            raise RecordingFormatError(
+                file.path,
+                f"the header names column {base!r} twice; every column needs a distinct name",
+                line=header.header_index + 1,
+                column=base,
+            )
+        seen.add(name)
+
+
+def _first_line(message: str) -> str:
+    return message.strip().split("\n")[0].rstrip(".")
+
+
+def _parser_error(file: TextFile, header: HeaderInfo, message: str, has_header: bool) -> RecordingFormatError:
+    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if match:
+        expected, rel_line, saw = (int(g) for g in match.groups())
+        # pandas counts lines from the start of what it was given, 1-based.
+        line = header.header_index + rel_line
+        return RecordingFormatError(
+            file.path,
+            f"this row has {saw} fields but the header has {expected}; "
+            "every row needs one value per column (a missing comma, or an extra one?)",
+            line=line,
+        )
+    return RecordingFormatError(file.path, f"malformed CSV ({_first_line(message)})", line=header.header_index + 1)
+
+
+def _describe_cell(cell: object) -> str:
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)) or str(cell).strip() == "":
+        return "an empty cell"
+    text = str(cell)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return repr(text)
+
+
+def check_numeric(frame: pd.DataFrame, names: Sequence[str], where: RowLocator) -> dict[str, np.ndarray]:
+    """Convert the named columns to float arrays; report the first cell that is not a finite number."""
+    values: dict[str, np.ndarray] = {}
+    width = frame.shape[1]
+    for name in names:
+        column = frame[name]
+        if column.dtype.kind in "fiu":
+            array = column.to_numpy(dtype=float)
+        else:
+            array = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(array)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            line = where.line(row)
+            cell = column.iloc[row]
+            shown = _describe_cell(cell)
+            fields = where.field_count(line)
+            if shown == "an empty cell" and fields is not None and fields < width:
+                problem = (
+                    f"this row has {fields} fields but the header has {width}; "
+                    "every row needs one value per column"
+                )
+            elif str(cell).strip().lower().lstrip("+-") in {"inf", "infinity"}:
+                problem = f"{shown} is not a finite number"
+            else:
+                problem = f"{shown} is not a number"
+            raise RecordingFormatError(where.path, problem, line=line, column=name)
+        values[name] = array
+    return values
+
+
+def clean_time_axis(
+    time_s: np.ndarray, used: np.ndarray, where: RowLocator, *, time_column: str
+) -> tuple[np.ndarray, dict[str, str]]:
+    """Validate the time axis; return the mask of rows to keep and metadata notes.
+
+    - time running backwards is an error naming the line (re-ordering would
+      silently invent motion);
+    - rows that repeat the previous row exactly (loggers do this on
+      retransmission) are dropped;
+    - a row with the same time as the previous one but different values is
+      dropped too (the time axis must increase), and counted in the metadata
+      so the loss is visible.
+    Gaps and jitter are kept as they are: the pipeline regularises time.
+    ``used`` holds the sample values, shape ``(n, k)``.
+    """
+    notes: dict[str, str] = {}
+    keep = np.ones(time_s.size, dtype=bool)
+    if time_s.size < 2:
+        return keep, notes
+    step = np.diff(time_s)
+    backwards = np.flatnonzero(step < 0)
+    if backwards.size:
+        row = int(backwards[0]) + 1
+        raise RecordingFormatError(
+            where.path,
+            f"time goes backwards ({time_s[row - 1]:.6g} s on line {where.line(row - 1)}, "
+            f"then {time_s[row]:.6g} s); times must increase (two recordings pasted together?)",
+            line=where.line(row),
+            column=time_column,
+        )
+    same_time = step == 0
+    if same_time.any():
+        keep[1:] = ~same_time
+        identical = same_time & np.all(used[1:] == used[:-1], axis=1)
+        n_identical = int(identical.sum())
+        n_conflicting = int(same_time.sum()) - n_identical
+        if n_identical:
+            notes["reader_dropped_duplicate_rows"] = str(n_identical)
+        if n_conflicting:
+            notes["reader_dropped_same_time_rows"] = str(n_conflicting)
+    return keep, notes
