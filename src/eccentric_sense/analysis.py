@@ -101,7 +101,8 @@ class AnalysisResult:
 
 def _clean(value: Any) -> Any:
     if isinstance(value, (np.floating, float)):
-        return None if not math.isfinite(float(value)) else float(value)
+        # Microsecond / micrometre resolution is far below what any sensor resolves.
+        return None if not math.isfinite(float(value)) else round(float(value), 6)
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (np.bool_,)):

@@ -1,0 +1,84 @@
+"""Human-readable output of an analysis (tables with rich)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from .. import columns as C
+
+
+def _fmt(value: Any, digits: int = 2, unit: str = "") -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "-"
+    if not math.isfinite(number):
+        return "-"
+    return f"{number:.{digits}f}{unit}"
+
+
+def write_rep_csv(result: Any, path: Path) -> None:
+    table = result.reps.copy()
+    table[C.FLAGS] = table[C.FLAGS].map(lambda flags: ";".join(flags))
+    table.to_csv(path, index=False)
+
+
+def print_human(result: Any, *, protocol: str | None = None, console: Any = None) -> None:
+    """Print one table per set and the set summary (and advice, when scored)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console(highlight=False)
+    meta = result.recording.metadata
+    source = result.recording.source or "recording"
+    exercise = result.exercise or meta.get("exercise") or "unknown exercise"
+    console.print(
+        f"[bold]{source}[/bold]: {exercise}, {result.recording.duration_s:.1f} s, "
+        f"{result.kinematics.sample_rate_hz:.0f} Hz analysis rate"
+        + (f", protocol {protocol}" if protocol else "")
+    )
+    if result.reps.empty:
+        console.print("No reps found (a rep needs at least "
+                      f"{result.settings.min_rep_travel_m or 0.15:.2f} m of vertical travel).")
+        return
+    target = getattr(result, "ecc_target_s", None)
+    advice_by_rep = getattr(result, "rep_advice_text", None)
+    for _, set_row in result.sets.iterrows():
+        number = int(set_row[C.SET])
+        table = Table(title=f"Set {number}: {int(set_row[C.SET_REPS])} reps, "
+                            f"{set_row[C.SET_FIRST_PHASE]} first", title_justify="left")
+        for name, justify in (("rep", "right"), ("tempo", "center"), ("descent s", "right"),
+                              ("down m/s", "right"), ("up m/s", "right"), ("ROM m", "right"),
+                              ("stop m/s²", "right"), ("score", "right"), ("flags", "left")):
+            table.add_column(name, justify=justify)
+        reps = result.reps[result.reps[C.SET] == number]
+        for _, rep in reps.iterrows():
+            descent = _fmt(rep[C.ECC_DURATION_S], 1)
+            if target is not None and math.isfinite(float(rep[C.ECC_DURATION_S] or float("nan"))):
+                descent += f" / {target(number):.0f}" if callable(target) else f" / {float(target):.0f}"
+            flags = rep[C.FLAGS]
+            flag_text = ", ".join(flags) if flags else "ok"
+            if advice_by_rep is not None:
+                flag_text = advice_by_rep(number, int(rep[C.REP])) or flag_text
+            table.add_row(
+                str(int(rep[C.REP])), str(rep[C.TEMPO]), descent,
+                _fmt(rep[C.ECC_MEAN_VELOCITY], 3), _fmt(rep[C.CON_MEAN_VELOCITY], 2),
+                _fmt(rep[C.ROM], 2), _fmt(rep[C.BOTTOM_PEAK_DECEL], 1),
+                _fmt(rep[C.CONTROL_SCORE], 0), flag_text,
+            )
+        console.print(table)
+        summary = (
+            f"  time under load {_fmt(set_row[C.SET_TIME_UNDER_LOAD_S], 1)} s, "
+            f"mean descent {_fmt(set_row[C.SET_MEAN_ECC_DURATION_S], 1)} s, "
+            f"velocity loss {_fmt(set_row[C.SET_VELOCITY_LOSS_PCT], 0)} %"
+        )
+        if set_row[C.SET_FLAGS]:
+            summary += f", set flags: {', '.join(set_row[C.SET_FLAGS])}"
+        console.print(summary)
+    advice = getattr(result, "advice", None)
+    if advice:
+        console.print("[bold]What to change[/bold]")
+        for item in advice:
+            console.print(f"  - {item}")
