@@ -1,0 +1,381 @@
+"""Rep-level rules: pure functions over rep-table columns and kinematics arrays.
+
+Each function takes arrays (one entry per rep, or the kinematics grid plus
+per-rep grid indices) and keyword thresholds, and returns a
+:class:`RuleCheck`.  They know nothing about the catalog: the scorer reads the
+thresholds from the catalog and passes them in, so every number used here is
+the catalog's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..constants import PHASE_SPEED_THRESHOLD_M_S, STANDARD_GRAVITY
+from ..pipeline._runs import mask_to_runs
+
+__all__ = [
+    "RuleCheck",
+    "make_check",
+    "phase_indices",
+    "longest_run_s",
+    "drop_mask",
+    "check_ecc_too_fast",
+    "check_uncontrolled_descent",
+    "check_hard_bottom",
+    "check_late_braking",
+    "check_unsteady_handoff",
+    "check_short_rom",
+    "check_slow_concentric",
+    "check_swinging",
+    "noise_spread",
+]
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """Outcome of one rule over all reps (arrays of shape ``(n_reps,)``).
+
+    Attributes
+    ----------
+    rule
+        Rule id.
+    broken
+        True where the rep broke the rule.
+    checked
+        False where the rule could not be evaluated (missing phase, no signal);
+        ``broken`` is False there.
+    value, threshold
+        The measured quantity and the limit it was compared with (NaN if not
+        checked), in ``unit``.
+    excess
+        How far past the limit, relative to it (>= 0; ``inf`` for rules with
+        no graded measure); only meaningful where ``broken``.
+    what
+        Name of the measured quantity, for messages ("descent", "ROM"...).
+    """
+
+    rule: str
+    broken: np.ndarray
+    checked: np.ndarray
+    value: np.ndarray
+    threshold: np.ndarray
+    excess: np.ndarray
+    unit: str
+    what: str
+
+
+def make_check(rule, broken, checked, value, threshold, excess, unit, what) -> RuleCheck:
+    """Build a :class:`RuleCheck`, blanking everything where the rule was not checked."""
+    checked = np.asarray(checked, dtype=bool)
+    broken = np.asarray(broken, dtype=bool) & checked
+    value = np.where(checked, np.asarray(value, dtype=float), np.nan)
+    threshold = np.where(checked, np.broadcast_to(np.asarray(threshold, float), value.shape), np.nan)
+    excess = np.where(broken, np.asarray(excess, dtype=float), 0.0)
+    return RuleCheck(rule, broken, checked, value, threshold, excess, unit, what)
+
+
+def _relative(over: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """``over / limit`` with a zero limit meaning 'infinitely far past it'."""
+    over = np.asarray(over, dtype=float)
+    limit = np.broadcast_to(np.asarray(limit, dtype=float), over.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(limit > 0, over / np.where(limit > 0, limit, 1.0), np.inf)
+
+
+def phase_indices(time_s: np.ndarray, start_s: np.ndarray, end_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Grid indices ``[start, end)`` of phases given by their start/end times.
+
+    As in :class:`~eccentric_sense.pipeline.types.Phase`, ``end`` is the
+    (exclusive) index of the sample at ``end_s``.  Phases with a non-finite
+    time get ``start == end`` (empty).
+    """
+    time_s = np.asarray(time_s, dtype=float)
+    start_s = np.asarray(start_s, dtype=float)
+    end_s = np.asarray(end_s, dtype=float)
+    half = 0.5 * float(np.median(np.diff(time_s))) if time_s.size > 1 else 0.0
+    ok = np.isfinite(start_s) & np.isfinite(end_s)
+    start = np.searchsorted(time_s, np.where(ok, start_s, 0.0) - half)
+    end = np.searchsorted(time_s, np.where(ok, end_s, 0.0) - half)
+    start = np.where(ok, start, 0)
+    end = np.where(ok, np.maximum(end, start), 0)
+    return start.astype(int), end.astype(int)
+
+
+def drop_mask(vertical_acc_lp_mps2: np.ndarray, *, acc_g: float) -> np.ndarray:
+    """Samples where the bar accelerates downward at ``acc_g`` g or more ("up" positive)."""
+    return np.asarray(vertical_acc_lp_mps2, dtype=float) <= -acc_g * STANDARD_GRAVITY
+
+
+def longest_run_s(mask: np.ndarray, sample_rate_hz: float, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Duration of the longest run of True samples of ``mask`` inside each ``[start, end)``.
+
+    A run of ``k`` samples lasts ``k / sample_rate_hz`` seconds (each sample
+    stands for one grid interval).
+    """
+    mask = np.asarray(mask, dtype=bool)
+    starts = np.asarray(starts, dtype=int)
+    ends = np.asarray(ends, dtype=int)
+    out = np.zeros(starts.shape, dtype=float)
+    if mask.size == 0 or starts.size == 0:
+        return out
+    runs = mask_to_runs(mask)  # run boundaries of the whole mask, computed once
+    if runs.shape[0] == 0:
+        return out
+    run_start, run_end = runs[:, 0], runs[:, 1]
+    # Clip every run to every phase: (n_phases, n_runs) is small (reps x runs
+    # inside the recording), so broadcasting is cheap and loop-free.
+    lo = np.maximum(run_start[None, :], starts[:, None])
+    hi = np.minimum(run_end[None, :], ends[:, None])
+    lengths = np.clip(hi - lo, 0, None)
+    return lengths.max(axis=1) / float(sample_rate_hz)
+
+
+def check_ecc_too_fast(
+    ecc_duration_s: np.ndarray,
+    con_duration_s: np.ndarray,
+    set_ids: np.ndarray,
+    *,
+    min_s: float | None = None,
+    min_ratio: float | None = None,
+    judged: np.ndarray | None = None,
+) -> RuleCheck:
+    """Descent shorter than the target.
+
+    Give ``min_s`` (absolute target, s) or ``min_ratio`` (descent at least
+    this multiple of the rep's concentric duration; where a rep has no
+    concentric, the median concentric of its set is used).  ``judged`` limits
+    the rule to some reps (e.g. the negatives of a beyond-failure set).
+    """
+    if (min_s is None) == (min_ratio is None):
+        raise ValueError("give exactly one of min_s and min_ratio")
+    ecc = np.asarray(ecc_duration_s, dtype=float)
+    judged = np.ones(ecc.shape, bool) if judged is None else np.asarray(judged, bool)
+    if min_s is not None:
+        target = np.full(ecc.shape, float(min_s))
+    else:
+        con = np.asarray(con_duration_s, dtype=float)
+        set_median = _group_median(con, np.asarray(set_ids))
+        con = np.where(np.isfinite(con), con, set_median)
+        target = float(min_ratio) * con
+    checked = judged & np.isfinite(ecc) & np.isfinite(target)
+    short = np.where(checked, target - ecc, 0.0)
+    return make_check(
+        "ecc_too_fast", short > 0, checked, ecc, target, _relative(short, target), "s", "descent"
+    )
+
+
+def check_uncontrolled_descent(
+    vertical_acc_lp_mps2: np.ndarray,
+    sample_rate_hz: float,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    *,
+    acc_g: float,
+    min_duration_s: float,
+) -> RuleCheck:
+    """Downward acceleration of at least ``acc_g`` g for ``min_duration_s`` within the phase."""
+    starts = np.asarray(starts, dtype=int)
+    ends = np.asarray(ends, dtype=int)
+    run = longest_run_s(drop_mask(vertical_acc_lp_mps2, acc_g=acc_g), sample_rate_hz, starts, ends)
+    # A run of k samples spans k grid intervals; half an interval of tolerance
+    # makes 0.1 s mean "10 samples" at 100 Hz (the analysis uses the same test).
+    needed = min_duration_s - 0.5 / sample_rate_hz
+    checked = ends > starts
+    return make_check(
+        "uncontrolled_descent", run >= needed, checked, run, min_duration_s,
+        np.inf, "s", "free-fall time",
+    )
+
+
+def check_hard_bottom(bottom_peak_decel_m_s2: np.ndarray, *, max_decel_m_s2: float) -> RuleCheck:
+    decel = np.asarray(bottom_peak_decel_m_s2, dtype=float)
+    checked = np.isfinite(decel)
+    over = np.where(checked, decel - max_decel_m_s2, 0.0)
+    return make_check(
+        "hard_bottom", over > 0, checked, decel, max_decel_m_s2,
+        _relative(over, max_decel_m_s2), "m/s^2", "bottom deceleration",
+    )
+
+
+def check_late_braking(
+    velocity_m_s: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    *,
+    last_fraction: float,
+    speed_ratio: float,
+) -> RuleCheck:
+    """Peak downward speed in the last part of the phase and well above the first half's median.
+
+    The measured value is the ratio peak speed / median speed of the
+    phase's first half (``inf`` if that median is zero).
+    """
+    velocity = np.asarray(velocity_m_s, dtype=float)
+    starts = np.asarray(starts, dtype=int)
+    ends = np.asarray(ends, dtype=int)
+    n_reps = starts.size
+    ratio = np.full(n_reps, np.nan)
+    late = np.zeros(n_reps, dtype=bool)
+    checked = (ends - starts) >= 4
+    # One short slice per rep (reps, not samples): the phases differ in length.
+    for i in np.flatnonzero(checked):
+        down = -velocity[starts[i]:ends[i]]
+        n = down.size
+        peak_at = int(np.argmax(down))
+        late[i] = peak_at >= n * (1.0 - last_fraction)
+        first_half = float(np.median(down[: n // 2]))
+        peak = float(down[peak_at])
+        ratio[i] = peak / first_half if first_half > 0 else np.inf
+    broken = late & (ratio > speed_ratio)
+    return make_check(
+        "late_braking", broken, checked, ratio, speed_ratio,
+        _relative(np.nan_to_num(ratio, nan=0.0, posinf=1e9) - speed_ratio, speed_ratio),
+        "ratio", "late peak speed / early median speed",
+    )
+
+
+def noise_spread(signal: np.ndarray, still: np.ndarray) -> float:
+    """Robust spread (1.4826 x MAD) of ``signal`` over the motionless samples; NaN if none."""
+    values = np.asarray(signal, dtype=float)[np.asarray(still, dtype=bool)]
+    values = values[np.isfinite(values)]
+    if values.size < 10:
+        return float("nan")
+    return float(1.4826 * np.median(np.abs(values - np.median(values))))
+
+
+def _window_spread(signal: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Standard deviation of ``signal[lo:hi]`` per window, via cumulative sums (no loop)."""
+    signal = np.asarray(signal, dtype=float)
+    finite = np.isfinite(signal)
+    x = np.where(finite, signal, 0.0)
+    c1 = np.concatenate(([0.0], np.cumsum(x)))
+    c2 = np.concatenate(([0.0], np.cumsum(x * x)))
+    cn = np.concatenate(([0], np.cumsum(finite)))
+    n = cn[hi] - cn[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (c1[hi] - c1[lo]) / n
+        var = (c2[hi] - c2[lo]) / n - mean * mean
+    return np.where(n > 1, np.sqrt(np.clip(var, 0.0, None)), np.nan)
+
+
+def check_unsteady_handoff(
+    time_s: np.ndarray,
+    velocity_m_s: np.ndarray,
+    vertical_acc_lp_mps2: np.ndarray,
+    horizontal_acc_mps2: np.ndarray,
+    still: np.ndarray,
+    starts: np.ndarray,
+    *,
+    min_hold_s: float,
+    noise_multiple: float,
+    min_motion_m_s2: float,
+    onset_guard_s: float,
+) -> RuleCheck:
+    """Motion during the hold before each descent, or a hold that is too short.
+
+    The hold is the time since the bar (or body) last moved faster than the
+    phase threshold (0.02 m/s) before the descent.  Motion is the spread of
+    the vertical (and, where known, horizontal) acceleration over the
+    ``min_hold_s`` window that ends ``onset_guard_s`` before the descent,
+    compared with ``noise_multiple`` times the same spread over the
+    recording's motionless samples (and at least ``min_motion_m_s2``).
+
+    The measured value is the motion, m/s^2; a too-short hold is reported
+    with an infinite excess.
+    """
+    time_s = np.asarray(time_s, dtype=float)
+    starts = np.asarray(starts, dtype=int)
+    rate = 1.0 / float(np.median(np.diff(time_s)))
+    moving = np.abs(np.asarray(velocity_m_s, dtype=float)) >= PHASE_SPEED_THRESHOLD_M_S
+    # Index of the last moving sample before each start (-1: none since the recording began).
+    last_moving = np.maximum.accumulate(np.where(moving, np.arange(moving.size), -1))
+    before = np.where(starts > 0, last_moving[np.maximum(starts - 1, 0)], -1)
+    hold_from = np.where(before >= 0, time_s[np.clip(before + 1, 0, time_s.size - 1)], time_s[0])
+    hold_s = time_s[np.clip(starts, 0, time_s.size - 1)] - hold_from
+
+    guard = int(round(onset_guard_s * rate))
+    width = max(int(round(min_hold_s * rate)), 2)
+    hi = np.clip(starts - guard, 0, time_s.size)
+    lo = np.clip(hi - width, 0, time_s.size)
+    vertical = np.asarray(vertical_acc_lp_mps2, dtype=float)
+    horizontal = np.asarray(horizontal_acc_mps2, dtype=float)
+    spread_v = _window_spread(vertical, lo, hi)
+    noise_v = noise_spread(vertical, still)
+    if np.isfinite(horizontal).any():
+        spread_h = np.nan_to_num(_window_spread(horizontal, lo, hi))
+        noise_h = np.nan_to_num(noise_spread(horizontal, still))
+    else:
+        spread_h = np.zeros_like(spread_v)
+        noise_h = 0.0
+    motion = np.hypot(spread_v, spread_h)
+    noise = float(np.hypot(np.nan_to_num(noise_v), noise_h))
+    limit = max(noise_multiple * noise, min_motion_m_s2)
+
+    checked = np.isfinite(motion) & (starts > 0)
+    too_short = hold_s < min_hold_s
+    shaky = motion > limit
+    excess = np.where(too_short, np.inf, _relative(motion - limit, limit))
+    return make_check(
+        "unsteady_handoff", too_short | shaky, checked, motion, limit, excess,
+        "m/s^2", "motion during the hold",
+    )
+
+
+def check_short_rom(rom_m: np.ndarray, set_ids: np.ndarray, *, min_fraction_of_median: float) -> RuleCheck:
+    rom = np.abs(np.asarray(rom_m, dtype=float))
+    limit = min_fraction_of_median * _group_median(rom, np.asarray(set_ids))
+    checked = np.isfinite(rom) & np.isfinite(limit) & (limit > 0)
+    short = np.where(checked, limit - rom, 0.0)
+    return make_check("short_rom", short > 0, checked, rom, limit, _relative(short, limit), "m", "ROM")
+
+
+def check_slow_concentric(con_duration_s: np.ndarray, *, max_s: float) -> RuleCheck:
+    con = np.asarray(con_duration_s, dtype=float)
+    checked = np.isfinite(con)
+    over = np.where(checked, con - max_s, 0.0)
+    return make_check(
+        "slow_concentric", over > 0, checked, con, max_s, _relative(over, max_s), "s", "lift back up"
+    )
+
+
+def check_swinging(
+    horizontal_acc_mps2: np.ndarray,
+    sample_rate_hz: float,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    *,
+    max_rms_m_s2: float,
+    hold_s: float,
+) -> RuleCheck:
+    """RMS horizontal acceleration over the hold before the descent and the descent."""
+    h = np.asarray(horizontal_acc_mps2, dtype=float)
+    starts = np.asarray(starts, dtype=int)
+    ends = np.asarray(ends, dtype=int)
+    lo = np.clip(starts - int(round(hold_s * sample_rate_hz)), 0, h.size)
+    finite = np.isfinite(h)
+    c2 = np.concatenate(([0.0], np.cumsum(np.where(finite, h * h, 0.0))))
+    cn = np.concatenate(([0], np.cumsum(finite)))
+    n = cn[ends] - cn[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rms = np.sqrt((c2[ends] - c2[lo]) / n)
+    checked = (n > 0) & (ends > starts)
+    over = np.where(checked, rms - max_rms_m_s2, 0.0)
+    return make_check(
+        "swinging", over > 0, checked, rms, max_rms_m_s2, _relative(over, max_rms_m_s2),
+        "m/s^2", "horizontal acceleration RMS",
+    )
+
+
+def _group_median(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Median of the finite ``values`` of each group, broadcast back to every row."""
+    values = np.asarray(values, dtype=float)
+    out = np.full(values.shape, np.nan)
+    for g in np.unique(groups):  # one iteration per set
+        members = groups == g
+        finite = values[members & np.isfinite(values)]
+        if finite.size:
+            out[members] = np.median(finite)
+    return out
