@@ -19,6 +19,11 @@ from ..errors import EccentricSenseError
 _COMMAND_MODULES = (
     "analyze",
     "demo",
+    "record",
+    "scan",
+    "emulate",
+    "plan",
+    "log",
 )
 
 
