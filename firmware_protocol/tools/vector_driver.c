@@ -15,6 +15,10 @@
  *               period acc_scale gyr_scale max_batch formats device_id
  *   crc         ascii_text          (prints the CRC as 4 hex digits)
  *   max_samples bytes fmt           (prints the count in decimal)
+ *   deframe     stream_hex          (feeds the bytes one by one to es_deframer and
+ *                                    prints, space-separated on one line, for each
+ *                                    message "cmd:seq:req_id:opcode:params_hex" or
+ *                                    "err:code"; "none" if there was no message)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +95,28 @@ int main(void) {
             size_t bytes = (size_t)num();
             uint8_t fmt = (uint8_t)num();
             printf("%u\n", es_max_samples(bytes, fmt));
+            continue;
+        }
+        if (strcmp(kind, "deframe") == 0) {
+            static es_deframer_t deframer;
+            static uint8_t stream[32768];
+            size_t n = hexbytes(stream, sizeof stream);
+            int any = 0;
+            es_deframer_init(&deframer);
+            for (size_t i = 0; i < n; i++) {
+                size_t len = es_deframer_push(&deframer, stream[i]);
+                if (!len) continue;
+                es_command_t c;
+                int rc = es_parse_command(deframer.message, len, &c);
+                if (any++) printf(" ");
+                if (rc) {
+                    printf("err:%d", rc);
+                    continue;
+                }
+                printf("cmd:%u:%u:%u:", c.seq, c.req_id, c.opcode);
+                for (size_t k = 0; k < c.params_len; k++) printf("%02x", c.params[k]);
+            }
+            printf(any ? "\n" : "none\n");
             continue;
         }
         uint16_t seq = (uint16_t)num();

@@ -699,6 +699,9 @@ class Es1MessageDecoder:
             self.stats.bytes_skipped += len(data)
             return None
         self.stats.messages_ok += 1
+        if isinstance(message, Ack) and message.ok and message.opcode == Opcode.START:
+            # The device restarts its counter at START and sends this ACK with the new seq.
+            self._last_seq = None
         seq_gap = self._track_seq(message.seq)
         if isinstance(message, ImuBatch):
             return self._to_batch(message, seq_gap)
@@ -729,7 +732,6 @@ class Es1MessageDecoder:
             if message.config is not None:
                 self._set_config(message.config)
             elif message.opcode == Opcode.START:
-                # The device restarts its counter at START; the ACK carries the new seq.
                 self._count("stream_starts")
                 self._next_sample_us = None
 
