@@ -583,8 +583,7 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "metabase",
-            "MbientLab MetaMotion, MetaBase app CSV export; the ..._Gyroscope_... file beside an "
-            "..._Accelerometer_... file is merged in",
+            "MetaMotion/MetaBase export; pass the _Accelerometer_ file, its _Gyroscope_ partner is merged",
             "epoch (ms),time (01:00),elapsed (s),x-axis (g),y-axis (g),z-axis (g)",
             _detect_metabase,
             _read_metabase,
@@ -592,15 +591,13 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "witmotion",
             "WitMotion PC-software / SDK text export (tab separated)",
-            "ChipTime<TAB>ax(g)<TAB>ay(g)<TAB>az(g)<TAB>wx(deg/s)<TAB>... or "
-            "Time<TAB>Device name<TAB>Chip Time()<TAB>Acceleration X(g)<TAB>...",
+            "ChipTime ax(g) ay(g) az(g) wx(deg/s) ... or Chip Time() Acceleration X(g) ...",
             _detect_witmotion,
             _read_witmotion,
         ),
         Preset(
             "arduino",
-            "Arduino-style logger with a millis()/micros() column; ax.. assumed in g and gx.. in deg/s "
-            "unless --acc-unit/--gyr-unit say otherwise",
+            "Arduino-style log with a millis/micros column; assumes g and deg/s (--acc-unit/--gyr-unit)",
             "tMillis,ax,ay,az,gx,gy,gz",
             _detect_arduino,
             _read_arduino,
@@ -608,7 +605,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "headerless",
             "numbers only, no header line; name the columns with --columns",
-            "--columns time_s,acc_x_g,acc_y_g,acc_z_g,gyr_x_dps,gyr_y_dps,gyr_z_dps",
+            "--columns time_s,acc_x_g,acc_y_g,acc_z_g[,gyr_x_dps,gyr_y_dps,gyr_z_dps]",
             _detect_headerless,
             _read_headerless,
         ),
