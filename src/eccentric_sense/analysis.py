@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, asdict
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,15 @@ from .constants import (
 from .errors import AnalysisError, ConfigError
 from .pipeline._runs import mask_to_runs
 from .pipeline.calibration import QuietDetector, fit_accelerometer_calibration
-from .pipeline.drift import DriftCorrectedIntegration
+from .pipeline.drift import (
+    DriftCorrectedIntegration,
+    closure_pairs,
+    estimate_bias_from_closure,
+    integrate_by_block,
+    refine_by_closure,
+    reversals_between,
+    stationary_points,
+)
 from .pipeline.segmentation import CONCENTRIC, ECCENTRIC, PhaseSegmenter
 from .pipeline.timebase import regularize_timebase
 from .pipeline.types import Kinematics, Phase, RepSegment, SetSegment
@@ -120,9 +128,19 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 # ----------------------------------------------------------------------------- kinematics
 
-def compute_kinematics(recording: Recording, settings: AnalysisSettings | None = None) -> tuple[Kinematics, dict[str, Any]]:
-    """Run the signal pipeline: timebase, calibration, vertical acceleration, drift-free integration."""
-    settings = settings or AnalysisSettings()
+@dataclass
+class _PipelineState:
+    """Intermediate signals the second pass needs (not part of the public result)."""
+
+    uniform: Any
+    calibration: Any
+    quiet: np.ndarray
+    valid: np.ndarray
+    vertical: np.ndarray
+    integration: DriftCorrectedIntegration
+
+
+def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinematics, dict[str, Any], _PipelineState]:
     if recording.n_samples < 10:
         raise AnalysisError(
             f"{recording.source or 'recording'}: only {recording.n_samples} samples; "
@@ -139,20 +157,8 @@ def compute_kinematics(recording: Recording, settings: AnalysisSettings | None =
     vertical = vertical_acceleration(uniform.acc_mps2, calibration)
     vertical[~valid] = 0.0
     integration = DriftCorrectedIntegration().estimate(vertical, quiet, fs, uniform.block)
-    vertical_lp = lowpass_zero_phase(vertical, ACC_LOWPASS_HZ, fs)
     horizontal = horizontal_acceleration(uniform.acc_mps2, uniform.gyr_rads, fs, calibration)
-    velocity = np.where(valid, integration.velocity_, np.nan)
-    kinematics = Kinematics(
-        time_s=uniform.time_s,
-        sample_rate_hz=fs,
-        vertical_acc_mps2=vertical,
-        vertical_acc_lp_mps2=vertical_lp,
-        velocity_m_s=velocity,
-        displacement_m=np.where(valid, integration.displacement_, np.nan),
-        horizontal_acc_mps2=horizontal,
-        still=integration.still_,
-        gap=uniform.gap,
-    )
+    kinematics = _kinematics(uniform.time_s, fs, vertical, integration, horizontal, uniform.gap)
     diagnostics = {
         "input_rate_hz": uniform.input_rate_hz,
         "analysis_rate_hz": fs,
@@ -161,8 +167,30 @@ def compute_kinematics(recording: Recording, settings: AnalysisSettings | None =
         "gravity_reading_g": calibration.gravity_reading_mps2 / STANDARD_GRAVITY,
         "accelerometer_bias_g": (calibration.bias_mps2 / STANDARD_GRAVITY).round(4).tolist(),
         "quiet_fraction": float(quiet.mean()),
-        "still_fraction": float(integration.still_.mean()),
     }
+    state = _PipelineState(uniform, calibration, quiet, valid, vertical, integration)
+    return kinematics, diagnostics, state
+
+
+def _kinematics(time_s, fs, vertical, integration, horizontal, gap) -> Kinematics:
+    valid = ~gap
+    return Kinematics(
+        time_s=time_s,
+        sample_rate_hz=fs,
+        vertical_acc_mps2=vertical,
+        vertical_acc_lp_mps2=lowpass_zero_phase(vertical, ACC_LOWPASS_HZ, fs),
+        velocity_m_s=np.where(valid, integration.velocity_, np.nan),
+        displacement_m=np.where(valid, integration.displacement_, np.nan),
+        horizontal_acc_mps2=horizontal,
+        still=integration.still_,
+        gap=gap,
+    )
+
+
+def compute_kinematics(recording: Recording, settings: AnalysisSettings | None = None) -> tuple[Kinematics, dict[str, Any]]:
+    """First pass of the signal pipeline (no rep-aware refinement): timebase,
+    calibration, vertical acceleration, drift-free integration."""
+    kinematics, diagnostics, _ = _first_pass(recording, settings or AnalysisSettings())
     return kinematics, diagnostics
 
 
@@ -284,6 +312,13 @@ def set_table(reps: pd.DataFrame, segments: list[SetSegment]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(C.SET_TABLE_COLUMNS))
 
 
+def _blocks(valid: np.ndarray) -> np.ndarray:
+    block = np.full(valid.size, -1, dtype=np.intp)
+    for number, (start, end) in enumerate(mask_to_runs(valid)):  # per gap-free block
+        block[start:end] = number
+    return block
+
+
 def _normalise_exercise(exercise: str | None) -> str | None:
     if exercise is None:
         return None
@@ -321,7 +356,7 @@ def analyze(
     """
     settings = settings or AnalysisSettings()
     exercise = _normalise_exercise(exercise or recording.exercise)
-    kinematics, diagnostics = compute_kinematics(recording, settings)
+    kinematics, diagnostics, state = _first_pass(recording, settings)
     min_travel = settings.min_rep_travel_m
     if min_travel is None:
         min_travel = _MIN_TRAVEL_BY_EXERCISE.get(exercise or "", MIN_REP_TRAVEL_M)
@@ -337,7 +372,58 @@ def analyze(
         set_break_s=settings.set_break_rest_s,
         first_phase=settings.first_phase,
         order_hint=hint,
-    ).detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=~kinematics.gap)
+    )
+    valid = state.valid
+    fs = kinematics.sample_rate_hz
+    segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
+
+    # Second pass, rep-aware.  (1) A bias vector that the bar's rotation turns
+    # into a varying vertical error is estimated from position closure (the bar
+    # returns to the same height at every top and bottom) and removed from the
+    # vertical acceleration; rests are then re-judged.
+    calibration = state.calibration
+    force = state.uniform.acc_mps2 - calibration.bias_mps2
+    unit = force / np.maximum(np.linalg.norm(force, axis=1, keepdims=True), 1e-9)
+    gain = STANDARD_GRAVITY / calibration.gravity_reading_mps2
+    total_bias = np.zeros(3)
+    vertical = state.vertical
+    integration = state.integration
+    for _ in range(2):
+        starts, ends, kinds, _ = segmenter.phases_
+        index, kind = stationary_points(starts, ends, kinds, integration.still_)
+        pairs = closure_pairs(index, kind, fs, max_gap_s=settings.set_break_rest_s)
+        still = integration.still_
+
+        def pin(signal: np.ndarray, still: np.ndarray = still) -> np.ndarray:
+            return integration._drift_through_rests(signal, still, fs) if still.any() else np.zeros_like(signal)
+
+        bias, _ = estimate_bias_from_closure(
+            np.nan_to_num(kinematics.velocity_m_s), unit, gain, pin, pairs, fs
+        )
+        if np.linalg.norm(bias) < 0.02:  # under 2 mg: nothing to gain
+            break
+        total_bias += bias
+        vertical = np.where(valid, vertical + gain * (unit @ bias), 0.0)
+        integration = DriftCorrectedIntegration().estimate(vertical, state.quiet, fs, state.uniform.block)
+        kinematics = _kinematics(kinematics.time_s, fs, vertical, integration, kinematics.horizontal_acc_mps2, kinematics.gap)
+        segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
+    diagnostics["closure_bias_g"] = (total_bias / STANDARD_GRAVITY).round(4).tolist()
+
+    # (2) Long stretches without rests (continuous sets): piecewise-linear
+    # drift with knots at the reversals, again from position closure.
+    starts, ends, kinds, _ = segmenter.phases_
+    reversal_index, reversal_kind = reversals_between(starts, ends, kinds)
+    if reversal_index.size >= 3:
+        velocity = refine_by_closure(
+            np.nan_to_num(kinematics.velocity_m_s), kinematics.still, reversal_index, reversal_kind, fs
+        )
+        kinematics = replace(
+            kinematics,
+            velocity_m_s=np.where(valid, velocity, np.nan),
+            displacement_m=integrate_by_block(velocity, state.uniform.block, fs),
+        )
+        segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
+    diagnostics["still_fraction"] = float(kinematics.still.mean())
     reps = rep_table(kinematics, segmenter.sets_, settings)
     sets = set_table(reps, segmenter.sets_)
     return AnalysisResult(

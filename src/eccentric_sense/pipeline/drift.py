@@ -40,6 +40,41 @@ def _cumtrapz(x: np.ndarray, fs: float) -> np.ndarray:
     return integrate.cumulative_trapezoid(x, dx=1.0 / fs, initial=0.0)
 
 
+def local_linear_trend(x: np.ndarray, width: int) -> np.ndarray:
+    """Value at each sample of a straight line fitted to ``x`` over a window around it.
+
+    In the middle of a long record this is the moving average; near the ends
+    (where the window is cut short) and in records shorter than the window it
+    follows a linear trend instead of flattening it, which is what a constant
+    accelerometer bias produces in integrated velocity.
+    """
+    x = np.asarray(x, dtype=float)
+    n = x.size
+    half = max(int(width) // 2, 1)
+    t = np.arange(n, dtype=float)
+    zero = np.zeros(1)
+    c1 = np.concatenate([zero, np.cumsum(np.ones(n))])
+    ct = np.concatenate([zero, np.cumsum(t)])
+    ctt = np.concatenate([zero, np.cumsum(t * t)])
+    cx = np.concatenate([zero, np.cumsum(x)])
+    ctx = np.concatenate([zero, np.cumsum(t * x)])
+    lo = np.clip(np.arange(n) - half, 0, n)
+    hi = np.clip(np.arange(n) + half + 1, 0, n)
+    # Keep the window full length where the record allows (shift it inwards at the ends).
+    full = min(2 * half + 1, n)
+    lo = np.where(hi - lo < full, np.where(lo == 0, 0, n - full), lo)
+    hi = lo + np.where(hi - lo < full, full, hi - lo)
+    s1 = c1[hi] - c1[lo]
+    st = ct[hi] - ct[lo]
+    stt = ctt[hi] - ctt[lo]
+    sx = cx[hi] - cx[lo]
+    stx = ctx[hi] - ctx[lo]
+    denom = s1 * stt - st * st
+    slope = np.divide(s1 * stx - st * sx, denom, out=np.zeros(n), where=np.abs(denom) > 1e-12)
+    intercept = (sx - slope * st) / s1
+    return intercept + slope * t
+
+
 def estimate_bias_drift(
     acc: np.ndarray, quiet: np.ndarray, sample_rate_hz: float, *, window_s: float = 20.0
 ) -> np.ndarray:
@@ -83,6 +118,10 @@ class DriftCorrectedIntegration:
         rest level (cruises of slow negatives sit at 0.03 m/s and faster).
     rest_margin_s
         The drift line of a rest is fitted without this much at either end.
+    long_rest_s, set_motion_s
+        A quiet run is certainly a rest when it lasts ``long_rest_s``, or
+        when it lasts 1 s and borders ``set_motion_s`` of continuous motion
+        or the start or end of the data.
 
     Attributes
     ----------
@@ -97,6 +136,8 @@ class DriftCorrectedIntegration:
     piece_s: float = 0.5
     still_tolerance_m_s: float = 0.012
     rest_margin_s: float = 0.25
+    long_rest_s: float = 15.0
+    set_motion_s: float = 6.0
 
     def estimate(
         self,
@@ -150,9 +191,15 @@ class DriftCorrectedIntegration:
         # First guess of the rest level: the long-window mean velocity (the bar
         # returns to where it was, so its mean velocity over a long window is zero).
         window = int(self.level_window_s * fs)
-        guess = moving_average(raw_velocity, window)[centres.astype(np.intp)]
         tolerance = self.still_tolerance_m_s
         flat = change < tolerance
+        anchors = self._anchor_pieces(quiet, pieces, levels, flat, fs)
+        if anchors.any():
+            # Rests we are sure of (the stillness before and after a set, long
+            # rests) pin the level; pieces in between are judged against them.
+            guess = self._rest_level_curve(centres, levels, anchors)
+        else:
+            guess = local_linear_trend(raw_velocity, window)[centres.astype(np.intp)]
         is_rest = flat & (np.abs(levels - guess) < 2.5 * tolerance)
         # Refine on the pieces that agree, with a tolerance that adapts to how
         # consistent the rests of this recording are.
@@ -201,6 +248,49 @@ class DriftCorrectedIntegration:
             knots_v += [intercept + slope * (start - centre), intercept + slope * (end - 1 - centre)]
         return np.interp(np.arange(n, dtype=float), np.asarray(knots_t), np.asarray(knots_v))
 
+    def _anchor_pieces(
+        self, quiet: np.ndarray, pieces: np.ndarray, levels: np.ndarray, flat: np.ndarray, fs: float
+    ) -> np.ndarray:
+        """Pieces of quiet runs that are rests beyond reasonable doubt.
+
+        A cruise (slow descent) lasts at most ~10 s and is bracketed by short
+        bursts (speeding up, braking).  So the part of a quiet run that touches
+        the start or end of the data, or a long stretch of motion (a whole
+        set, >= ``set_motion_s``), is a rest; so is a run of ``long_rest_s`` or
+        more.  Only the pieces contiguous with that side and at its level
+        count: the same quiet run may continue into the cruise of a slow
+        descent that follows the rest.
+        """
+        runs = mask_to_runs(quiet)
+        anchors = np.zeros(len(pieces), dtype=bool)
+        if runs.shape[0] == 0 or len(pieces) == 0:
+            return anchors
+        n = quiet.size
+        run_of_piece = np.searchsorted(runs[:, 0], pieces[:, 0], side="right") - 1
+        motion_before = np.diff(np.concatenate([[0], runs[:, 0]])) / fs
+        motion_after = np.diff(np.concatenate([runs[:, 1], [n]])) / fs
+        at_start = runs[:, 0] < 0.5 * fs
+        at_end = runs[:, 1] > n - 0.5 * fs
+        tolerance = self.still_tolerance_m_s
+        for number, (start, end) in enumerate(runs):  # per quiet run
+            members = np.flatnonzero(run_of_piece == number)
+            if members.size == 0 or (end - start) < 1.0 * fs:
+                continue
+            sides = []
+            if at_start[number] or (motion_before[number] >= self.set_motion_s and not at_start[number]):
+                sides.append(members)  # from the run's start forwards
+            if at_end[number] or motion_after[number] >= self.set_motion_s:
+                sides.append(members[::-1])  # from its end backwards
+            if (end - start) >= self.long_rest_s * fs:
+                sides.append(members[np.argsort(np.abs(levels[members] - np.median(levels[members])))])
+            for ordered in sides:
+                reference = levels[ordered[0]]
+                for piece in ordered:  # pieces of one run
+                    if not flat[piece] or abs(levels[piece] - reference) >= tolerance:
+                        break
+                    anchors[piece] = True
+        return anchors
+
     def _quiet_pieces(self, quiet: np.ndarray, fs: float) -> np.ndarray:
         runs = mask_to_runs(quiet)
         piece = max(int(round(self.piece_s * fs)), 1)
@@ -225,3 +315,228 @@ class DriftCorrectedIntegration:
             padded = np.concatenate([[rest_l[0]], rest_l, [rest_l[-1]]])
             rest_l = np.median(np.lib.stride_tricks.sliding_window_view(padded, 3), axis=1)
         return np.interp(centres, rest_c, rest_l)
+
+
+def refine_by_closure(
+    velocity_m_s: np.ndarray,
+    still: np.ndarray,
+    reversal_index: np.ndarray,
+    reversal_kind: np.ndarray,
+    sample_rate_hz: float,
+    *,
+    min_stretch_s: float = 6.0,
+    height_tolerance_m: float = 0.02,
+    drift_scale_m_s: float = 0.05,
+) -> np.ndarray:
+    """Correct velocity drift in long stretches without rests (continuous sets).
+
+    Between two rests the drift correction of
+    :class:`DriftCorrectedIntegration` is a straight line, which is right for a
+    constant bias but not when the bias changes inside the stretch (the bar
+    rotates, the sensor warms).  Continuous sets have no rests between reps,
+    but the bar comes back to the same height at every top and every bottom.
+    This fits a piecewise-linear drift with knots at the reversals such that
+    the displacement between consecutive reversals of the same kind (top to
+    top, bottom to bottom) is zero, in the least-squares sense (each height
+    may differ by about ``height_tolerance_m``), with the drift pinned to zero
+    at the rests that bound the stretch.
+
+    Parameters
+    ----------
+    velocity_m_s : (m,) velocity after the first drift correction
+    still : (m,) confirmed rests
+    reversal_index : (k,) sample indices of direction reversals, increasing
+    reversal_kind : (k,) +1 at a top (up then down), -1 at a bottom
+    sample_rate_hz : float
+
+    Returns
+    -------
+    (m,) corrected velocity
+    """
+    v = np.asarray(velocity_m_s, dtype=float).copy()
+    n = v.size
+    fs = sample_rate_hz
+    moving_runs = mask_to_runs(~still)
+    reversal_index = np.asarray(reversal_index, dtype=np.intp)
+    reversal_kind = np.asarray(reversal_kind)
+    csum = np.concatenate([[0.0], np.cumsum(v)]) / fs
+    for start, end in moving_runs:  # per stretch between rests
+        if (end - start) < min_stretch_s * fs:
+            continue
+        inside = (reversal_index > start) & (reversal_index < end - 1)
+        rev = reversal_index[inside]
+        kind = reversal_kind[inside]
+        if rev.size < 3:
+            continue
+        pinned_start = start > 0 and still[start - 1]
+        pinned_end = end < n and still[end]
+        knots = np.concatenate([[start], rev, [end - 1]]).astype(float)
+        k = knots.size
+        rows: list[np.ndarray] = []
+        rhs: list[float] = []
+        weights: list[float] = []
+        # Integral of the piecewise-linear drift between knot i and knot j (i < j).
+        seg = np.diff(knots) / fs
+
+        def integral_row(i: int, j: int) -> np.ndarray:
+            row = np.zeros(k)
+            for s in range(i, j):  # a handful of knots per equation
+                row[s] += 0.5 * seg[s]
+                row[s + 1] += 0.5 * seg[s]
+            return row
+
+        for kind_value in (+1, -1):
+            same = np.flatnonzero(kind == kind_value) + 1  # knot positions
+            for i, j in zip(same[:-1], same[1:]):
+                rows.append(integral_row(int(i), int(j)))
+                rhs.append(csum[int(knots[j])] - csum[int(knots[i])])
+                weights.append(1.0 / height_tolerance_m)
+        if not rows:
+            continue
+        # Pin the ends at rests, and keep the drift small and smooth elsewhere.
+        for index, pinned in ((0, pinned_start), (k - 1, pinned_end)):
+            row = np.zeros(k)
+            row[index] = 1.0
+            rows.append(row)
+            rhs.append(0.0)
+            weights.append(1e3 if pinned else 1.0 / drift_scale_m_s)
+        for i in range(k):
+            row = np.zeros(k)
+            row[i] = 1.0
+            rows.append(row)
+            rhs.append(0.0)
+            weights.append(0.2 / drift_scale_m_s)
+        a = np.asarray(rows) * np.asarray(weights)[:, None]
+        b = np.asarray(rhs) * np.asarray(weights)
+        knot_drift, *_ = np.linalg.lstsq(a, b, rcond=None)
+        idx = np.arange(start, end, dtype=float)
+        v[start:end] -= np.interp(idx, knots, knot_drift)
+    return v
+
+
+def integrate_by_block(velocity_m_s: np.ndarray, block: np.ndarray, sample_rate_hz: float) -> np.ndarray:
+    """Displacement from velocity, restarting at zero in each gap-free block (NaN in gaps)."""
+    displacement = np.full(velocity_m_s.size, np.nan)
+    for number in np.unique(block[block >= 0]):  # per block
+        sel = np.flatnonzero(block == number)
+        lo, hi = sel[0], sel[-1] + 1
+        displacement[lo:hi] = _cumtrapz(velocity_m_s[lo:hi], sample_rate_hz)
+    return displacement
+
+
+def reversals_between(starts: np.ndarray, ends: np.ndarray, kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Reversal points between consecutive phases of opposite direction.
+
+    Returns sample indices (middle of the pause between the phases) and kinds
+    (+1 top: up then down; -1 bottom: down then up).
+    """
+    if len(starts) < 2:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=int)
+    opposite = kinds[:-1] != kinds[1:]
+    index = ((ends[:-1] + starts[1:]) // 2)[opposite]
+    kind = np.where(kinds[:-1] > 0, 1, -1)[opposite]
+    return index.astype(np.intp), kind
+
+
+def stationary_points(
+    starts: np.ndarray, ends: np.ndarray, kinds: np.ndarray, still: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Moments the bar is momentarily or truly stationary, with their kind.
+
+    Reversals between opposite phases, plus the centre of every rest run that
+    sits next to a phase.  Kind is +1 at the top (after a lift or before a
+    descent) and -1 at the bottom.
+    """
+    index, kind = reversals_between(starts, ends, kinds)
+    rests = mask_to_runs(still)
+    if rests.shape[0] and len(starts):
+        centre = (rests[:, 0] + rests[:, 1]) // 2
+        before = np.searchsorted(ends, rests[:, 0], side="right") - 1  # last phase ending before the rest
+        after = np.searchsorted(starts, rests[:, 1], side="left")  # first phase starting after it
+        rest_kind = np.zeros(len(rests), dtype=int)
+        has_before = before >= 0
+        rest_kind[has_before] = np.where(kinds[before[has_before]] > 0, 1, -1)
+        no_before = ~has_before & (after < len(starts))
+        rest_kind[no_before] = np.where(kinds[after[no_before]] < 0, 1, -1)
+        keep = rest_kind != 0
+        # A rest replaces the reversal inside it (same moment).
+        inside = np.zeros(index.size, dtype=bool)
+        for start, end in rests[keep]:  # per rest
+            inside |= (index >= start) & (index < end)
+        index = np.concatenate([index[~inside], centre[keep]])
+        kind = np.concatenate([kind[~inside], rest_kind[keep]])
+        order = np.argsort(index)
+        index, kind = index[order], kind[order]
+    return index.astype(np.intp), kind
+
+
+def closure_pairs(index: np.ndarray, kind: np.ndarray, sample_rate_hz: float, *, max_gap_s: float = 20.0) -> np.ndarray:
+    """Pairs (i, j) of consecutive stationary points of the same kind within a set."""
+    pairs = []
+    for value in (+1, -1):
+        same = np.flatnonzero(kind == value)
+        if same.size < 2:
+            continue
+        i, j = index[same[:-1]], index[same[1:]]
+        close = (j - i) <= max_gap_s * sample_rate_hz
+        pairs.append(np.column_stack([i[close], j[close]]))
+    if not pairs:
+        return np.empty((0, 2), dtype=np.intp)
+    return np.vstack(pairs).astype(np.intp)
+
+
+def estimate_bias_from_closure(
+    velocity_m_s: np.ndarray,
+    specific_force_unit: np.ndarray,
+    gain: float,
+    pin: "callable",
+    pairs: np.ndarray,
+    sample_rate_hz: float,
+    *,
+    height_tolerance_m: float = 0.02,
+    bias_scale_mps2: float = 0.5,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Accelerometer bias that rotation exposes, from position closure.
+
+    With the sensor's reading of gravity calibrated at rest, a remaining bias
+    vector ``b`` shows up in the vertical acceleration as ``-gain * b . u(t)``,
+    where ``u`` is the direction of the specific force in the sensor frame: it
+    is constant (and harmless: removed with the linear drift) while the
+    orientation does not change, and a varying error when the bar rolls.
+    Every pair of stationary moments of the same kind (top to top) must have
+    zero displacement between them, which is linear in ``b``; a robust
+    (Huber) least squares over all pairs estimates it.
+
+    Parameters
+    ----------
+    velocity_m_s : (m,) current velocity estimate
+    specific_force_unit : (m, 3) unit specific force, sensor frame
+    gain : g / (reading of g)
+    pin : function applying the rest-pinned drift removal to a (m,) signal
+    pairs : (p, 2) sample index pairs
+    sample_rate_hz : float
+
+    Returns
+    -------
+    bias : (3,) m/s^2, and the corrected velocity
+    """
+    fs = sample_rate_hz
+    if pairs.shape[0] < 4:
+        return np.zeros(3), velocity_m_s
+    regress = integrate.cumulative_trapezoid(specific_force_unit, dx=1.0 / fs, axis=0, initial=0.0)
+    regress = np.column_stack([regress[:, k] - pin(regress[:, k]) for k in range(3)])
+    # Displacement of each regressor (and of the velocity) between the pair's moments.
+    creg = np.vstack([np.zeros((1, 3)), np.cumsum(regress, axis=0)]) / fs
+    cvel = np.concatenate([[0.0], np.cumsum(velocity_m_s)]) / fs
+    rows = gain * (creg[pairs[:, 1]] - creg[pairs[:, 0]])
+    rhs = -(cvel[pairs[:, 1]] - cvel[pairs[:, 0]])
+    weights = np.full(len(rows), 1.0 / height_tolerance_m)
+    bias = np.zeros(3)
+    for _ in range(4):  # iteratively reweighted: setup moves must not dominate
+        a = np.vstack([rows * weights[:, None], np.eye(3) / bias_scale_mps2])
+        y = np.concatenate([rhs * weights, np.zeros(3)])
+        bias, *_ = np.linalg.lstsq(a, y, rcond=None)
+        residual = np.abs(rows @ bias - rhs) / height_tolerance_m
+        weights = np.where(residual <= 2.0, 1.0, 2.0 / np.maximum(residual, 1e-9)) / height_tolerance_m
+    corrected = velocity_m_s + gain * (regress @ bias)
+    return bias, corrected

@@ -166,9 +166,6 @@ class PhaseSegmenter:
         # Set boundaries: long rests between phases, or data gaps between them.
         rest = time_s[starts[1:]] - time_s[last[:-1]]
         breaks = rest >= self.set_break_s
-        if valid is not None:
-            invalid_csum = np.concatenate([[0], np.cumsum(~valid)])
-            breaks |= (invalid_csum[starts[1:]] - invalid_csum[ends[:-1]]) > 0
         set_id = np.concatenate([[0], np.cumsum(breaks)])
         sets: list[SetSegment] = []
         for number in range(int(set_id[-1]) + 1):  # per set
