@@ -44,6 +44,8 @@ __all__ = [
     "load_catalog",
     "parse_rule_overrides",
     "catalog_from_mapping",
+    "default_catalog",
+    "rules_markdown_table",
 ]
 
 #: The protocol ids the command line accepts (``--protocol``); the catalog must
@@ -572,3 +574,53 @@ def load_catalog(
                 catalog, body_parts=MappingProxyType({**catalog.body_parts, **body_parts})
             )
     return catalog.with_overrides(overrides)
+
+
+def _status(rule: Rule) -> str:
+    if rule.level == "load":
+        return f"implemented as `eccentric-sense plan` (not measured: {rule.reason})"
+    if not rule.checkable:
+        return f"shown as advice, not measured: {rule.reason}"
+    if rule.level == "history":
+        status = "implemented (training log)"
+    elif rule.level == "set":
+        status = "implemented (set of reps)"
+    elif rule.signals:
+        status = "implemented (from the signal)"
+    else:
+        status = "implemented (from the rep table)"
+    return status if rule.flag else status + "; reported, not a flag"
+
+
+def _param_text(param: Param) -> str:
+    if param.unit == "count":
+        text = f"{param.value:g}"
+    elif param.unit == "ratio":
+        text = f"{param.value:g}x"
+    elif param.unit == "fraction":
+        text = f"{param.value * 100:g} %"
+    else:
+        text = f"{param.value:g} {param.unit}"
+    return f"{param.name} = {text}"
+
+
+def rules_markdown_table(catalog: Catalog) -> str:
+    """A Markdown table of every rule: level, defaults, protocols, sources, status.
+
+    ``docs/criteria.md`` embeds this table; a test keeps the two in step.
+    """
+    lines = [
+        "| rule | level | what | defaults | protocols | sources | status |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for rule in catalog.rules.values():
+        defaults = "; ".join(_param_text(p) for p in rule.params.values()) or "-"
+        protocols = "all" if "*" in rule.protocols else ", ".join(rule.protocols)
+        if "*" not in rule.exercises:
+            protocols += f" (exercises: {', '.join(rule.exercises)})"
+        status = _status(rule)
+        lines.append(
+            f"| `{rule.id}` | {rule.level} | {rule.title} | {defaults} | {protocols} | "
+            f"{', '.join(rule.sources)} | {status} |"
+        )
+    return "\n".join(lines)
