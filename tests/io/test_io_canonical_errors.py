@@ -264,3 +264,22 @@ def test_read_any_gives_the_same_canonical_errors(tmp_path: Path) -> None:
     with pytest.raises(RecordingFormatError) as info:
         read_any(path)
     assert (info.value.line, info.value.column) == (7, "acc_y_g")
+
+
+def test_tab_separated_canonical_explained(tmp_path: Path) -> None:
+    err = error_of(write(tmp_path / "t.csv", canonical_text(3).replace(",", "\t")))
+    assert err.line == 4 and "separated by tabs" in err.problem
+
+
+def test_parse_canonical_frame_and_text_entry_points() -> None:
+    import pandas as pd
+
+    from eccentric_sense.io import parse_canonical_frame
+    from eccentric_sense.io.canonical import read_recording_text
+
+    frame = pd.DataFrame({"time_s": [0.0, 0.01, 0.02], "acc_x_g": [0, "x", 0], "acc_y_g": [0, 0, 0], "acc_z_g": [1, 1, 1]})
+    with pytest.raises(RecordingFormatError) as info:
+        parse_canonical_frame(frame, metadata={}, path="mem.csv", header_line=3)
+    assert (info.value.line, info.value.column) == (5, "acc_x_g")
+    rec = read_recording_text("\ufeff" + canonical_text(4), path="mem.csv")
+    assert rec.n_samples == 4 and rec.source == "mem.csv"

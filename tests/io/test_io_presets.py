@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -377,3 +376,27 @@ def test_units_are_refused_for_canonical(tmp_path: Path) -> None:
 def test_unknown_unit_options(tmp_path: Path, kwargs: dict) -> None:
     with pytest.raises(ConfigError, match="unknown"):
         read_any(write(tmp_path / "a.csv", arduino_text()), **kwargs)
+
+
+def test_witmotion_decimal_commas(tmp_path: Path) -> None:
+    # European Windows locales write "0,2" for 0.2; the clock keeps its dot.
+    rows = [
+        "\t".join([f"{i * 0.005:.3f}".replace(".", ","), f"2021-06-01 12:00:00.{i * 5:03d}", "0,0", "0,0", "1,0", "1,5", "0,2", "0,3", "1", "2", "3", "25,1"])
+        for i in range(4)
+    ]
+    rec = read_any(write(tmp_path / "wit.txt", WITMOTION_OLD_HEADER + "\n" + "\n".join(rows) + "\n"))
+    np.testing.assert_allclose(rec.gyr_dps[0], [1.5, 0.2, 0.3])
+    np.testing.assert_allclose(rec.time_s, 0.005 * np.arange(4), atol=1e-9)
+
+
+def test_mapping_decimal_commas(tmp_path: Path) -> None:
+    mapping = ColumnMapping(time="t", acc=("x", "y", "z"), delimiter=";", decimal=",")
+    rec = read_with_mapping(write(tmp_path / "eu.csv", "t;x;y;z\n0,5;0,25;0;1\n"), mapping)
+    np.testing.assert_allclose([rec.time_s[0], *rec.acc_g[0]], [0.5, 0.25, 0, 1])
+    with pytest.raises(ConfigError, match="another delimiter"):
+        ColumnMapping(time="t", acc=("x", "y", "z"), decimal=",")
+
+
+def test_arduino_dead_sensor_refused(tmp_path: Path) -> None:
+    with pytest.raises(RecordingFormatError, match="reads almost nothing"):
+        read_any(write(tmp_path / "log.csv", "millis,ax,ay,az\n0,0,0,0\n5,0,0,0\n"))

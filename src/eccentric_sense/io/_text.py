@@ -14,7 +14,7 @@ import io
 import os
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -140,7 +140,6 @@ class HeaderInfo:
     header_index: int
     header_line: str
     offset: int
-    comment_lines: list[str] = field(default_factory=list)
 
 
 def find_header(file: TextFile, *, skip_rows: int = 0) -> HeaderInfo:
@@ -149,7 +148,6 @@ def find_header(file: TextFile, *, skip_rows: int = 0) -> HeaderInfo:
     if not text.strip():
         raise RecordingFormatError(file.path, "the file is empty; it needs a header line and samples")
     metadata: dict[str, str] = {}
-    comments: list[str] = []
     offset = 0
     index = 0
     for match in _iter_lines(text):
@@ -157,9 +155,8 @@ def find_header(file: TextFile, *, skip_rows: int = 0) -> HeaderInfo:
         if index >= skip_rows:
             stripped = line.strip()
             if stripped and not stripped.startswith("#"):
-                return HeaderInfo(metadata, index, line, offset, comments)
+                return HeaderInfo(metadata, index, line, offset)
             if stripped.startswith("#"):
-                comments.append(stripped)
                 body = stripped.lstrip("#").strip()
                 if ":" in body:
                     key, value = body.split(":", 1)
@@ -222,13 +219,14 @@ def parse_table(
     *,
     delimiter: str | None = ",",
     names: Sequence[str] | None = None,
+    decimal: str = ".",
 ) -> pd.DataFrame:
     """Parse the table from ``header.offset`` on with pandas' C parser.
 
     ``names`` given means the file has no header line.  ``delimiter=None``
-    splits on runs of white space.
+    splits on runs of white space.  ``decimal=","`` reads decimal commas.
     """
-    kwargs: dict[str, object] = {}
+    kwargs: dict[str, object] = {"decimal": decimal}
     if delimiter is None:
         kwargs["sep"] = r"\s+"
     else:
@@ -246,7 +244,7 @@ def parse_table(
     except pd.errors.EmptyDataError:
         raise RecordingFormatError(file.path, "no header line and no samples") from None
     except pd.errors.ParserError as exc:
-        raise _parser_error(file, header, str(exc), names is None) from None
+        raise _parser_error(file, header, str(exc)) from None
     except (ValueError, OverflowError, csv.Error, UnicodeError) as exc:
         raise RecordingFormatError(
             file.path, f"malformed table ({_first_line(str(exc))})", line=header.header_index + 1
@@ -278,7 +276,7 @@ def _first_line(message: str) -> str:
     return message.strip().split("\n")[0].rstrip(".")
 
 
-def _parser_error(file: TextFile, header: HeaderInfo, message: str, has_header: bool) -> RecordingFormatError:
+def _parser_error(file: TextFile, header: HeaderInfo, message: str) -> RecordingFormatError:
     match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
     if match:
         expected, rel_line, saw = (int(g) for g in match.groups())

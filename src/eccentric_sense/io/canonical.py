@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
-from typing import IO, Iterable, Mapping, Sequence
+from typing import IO, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -92,6 +92,13 @@ def _recording_from_frame(frame: pd.DataFrame, where: RowLocator) -> Recording:
     frame.columns = columns
     path = where.path
     header_line = where.header.header_index + 1
+    if TIME_COLUMN not in columns and len(columns) == 1 and any(d in columns[0] for d in "\t;"):
+        separator = "tabs" if "\t" in columns[0] else "semicolons"
+        raise RecordingFormatError(
+            path,
+            f"the header is separated by {separator}; the canonical format separates columns with commas",
+            line=header_line,
+        )
     if TIME_COLUMN not in columns:
         raise RecordingFormatError(
             path,

@@ -21,7 +21,7 @@ import pandas as pd
 from ..constants import STANDARD_GRAVITY
 from ..errors import ConfigError, RecordingFormatError
 from ..recording import Recording
-from ._text import HeaderInfo, RowLocator, TextFile, check_numeric, clean_time_axis, find_header, load_text, parse_table
+from ._text import RowLocator, TextFile, check_numeric, clean_time_axis, find_header, load_text, parse_table
 
 __all__ = [
     "ColumnMapping",
@@ -77,6 +77,9 @@ class ColumnMapping:
         Field separator; ``None`` splits on runs of white space.
     skip_rows
         Lines to skip before looking for ``#`` metadata and the header.
+    decimal
+        ``"."`` or ``","`` (decimal commas, as some European-locale exports
+        write; the delimiter must then be something else).
     drop
         Columns not to carry through as extra columns (e.g. redundant time
         columns).
@@ -95,6 +98,7 @@ class ColumnMapping:
     columns: tuple[str, ...] | None = None
     delimiter: str | None = ","
     skip_rows: int = 0
+    decimal: str = "."
     drop: tuple[str, ...] = ()
     metadata: dict[str, str] = field(default_factory=dict)
     name: str = "mapping"
@@ -112,6 +116,10 @@ class ColumnMapping:
             object.__setattr__(self, "delimiter", _DELIMITER_NAMES[self.delimiter])
         if self.delimiter is not None and len(self.delimiter) != 1:
             raise ConfigError(f"delimiter must be one character or None (white space), got {self.delimiter!r}")
+        if self.decimal not in (".", ","):
+            raise ConfigError(f"decimal must be '.' or ',', got {self.decimal!r}")
+        if self.decimal == "," and self.delimiter == ",":
+            raise ConfigError("decimal commas need another delimiter (e.g. ';' or tab)")
         if not isinstance(self.skip_rows, int) or self.skip_rows < 0:
             raise ConfigError(f"skip_rows must be a non-negative integer, got {self.skip_rows!r}")
         if self.columns is not None:
@@ -158,7 +166,9 @@ def read_mapped_file(file: TextFile, mapping: ColumnMapping, *, hint: str = "") 
     ``hint`` is appended to "missing column" messages (e.g. which
     ``--format`` might fit instead).
     """
-    frame, where = load_frame(file, skip_rows=mapping.skip_rows, delimiter=mapping.delimiter, columns=mapping.columns)
+    frame, where = load_frame(
+        file, skip_rows=mapping.skip_rows, delimiter=mapping.delimiter, columns=mapping.columns, decimal=mapping.decimal
+    )
     return recording_from_frame(frame, mapping, where, hint=hint)
 
 
@@ -168,10 +178,11 @@ def load_frame(
     skip_rows: int = 0,
     delimiter: str | None = ",",
     columns: Sequence[str] | None = None,
+    decimal: str = ".",
 ) -> tuple[pd.DataFrame, RowLocator]:
     """Parse the table of ``file`` (after ``skip_rows`` lines and ``#`` metadata)."""
     header = find_header(file, skip_rows=skip_rows)
-    frame = parse_table(file, header, delimiter=delimiter, names=columns)
+    frame = parse_table(file, header, delimiter=delimiter, names=columns, decimal=decimal)
     frame = _drop_empty_unnamed(frame)
     where = RowLocator(file.path, header, file, has_header=columns is None, delimiter=delimiter)
     return frame, where

@@ -7,9 +7,8 @@ exact header spellings are documented in ``docs/recording-format.md``.
 
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -359,7 +358,8 @@ def _read_witmotion(file: TextFile, options: ReadOptions) -> Recording:
         )
     entry, delimiter, fields, layout = found
     acc, gyr, time_candidates = _WITMOTION_LAYOUTS[layout]
-    frame, where = load_frame(file, skip_rows=s.index[entry], delimiter=delimiter)
+    decimal = _witmotion_decimal(s, entry, delimiter, fields, acc)
+    frame, where = load_frame(file, skip_rows=s.index[entry], delimiter=delimiter, decimal=decimal)
     if len(frame) == 0:
         raise RecordingFormatError(file.path, "the file has a header but no samples", line=where.header.header_index + 1)
     if _WITMOTION_DEVICE in frame.columns:
@@ -393,10 +393,23 @@ def _read_witmotion(file: TextFile, options: ReadOptions) -> Recording:
         gyr_unit=options.gyr_unit or "dps",
         time_unit=time_unit,
         delimiter=delimiter,
+        decimal=decimal,
         metadata={"device": "WitMotion (PC software export)"},
         name="witmotion",
     )
     return recording_from_frame(frame, mapping, where)
+
+
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+
+
+def _witmotion_decimal(s: Sniff, entry: int, delimiter: str | None, fields: list[str], acc: Sequence[str]) -> str:
+    """"," when the first sample writes its acceleration with a decimal comma (European Windows locales)."""
+    if delimiter == "," or entry + 1 >= len(s.lines):
+        return "."
+    values = [v.strip() for v in _split_fields(s.lines[entry + 1], delimiter)]
+    column = fields.index(acc[0])
+    return "," if column < len(values) and _DECIMAL_COMMA.match(values[column]) else "."
 
 
 def _first_present(frame: pd.DataFrame, candidates) -> str | tuple[str, ...] | None:
@@ -501,7 +514,9 @@ def _check_assumed_g(recording: Recording, path: str) -> None:
     median = float(np.median(np.linalg.norm(recording.acc_mps2, axis=1))) / STANDARD_GRAVITY
     if 0.25 <= median <= 4.0:
         return
-    if 6.0 <= median <= 14.0:
+    if median < 0.05:
+        advice = "the sensor reads almost nothing; was it initialised and connected?"
+    elif 6.0 <= median <= 14.0:
         advice = "they look like m/s^2: pass acc_unit='mps2' (--acc-unit mps2)"
     elif 600.0 <= median <= 1400.0:
         advice = "they look like milli-g: pass acc_unit='mg' (--acc-unit mg)"
