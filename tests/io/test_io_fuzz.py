@@ -30,6 +30,9 @@ _SEEDS = {
     "wit_old.txt": witmotion_old_text(4).encode(),
     "wit_gbk.txt": witmotion_new_text(3).encode("gbk"),
     "headerless.csv": b"0,0,0,1\n0.01,0,0,1\n0.02,0,0,1\n",
+    "wit_comma.txt": b"ChipTime\tax(g)\tay(g)\taz(g)\twx(deg/s)\twy(deg/s)\twz(deg/s)\tAngleX(deg)\n"
+    b"2021-06-01 12:00:00.000\t0,0\t0,1\t0,98\t1,5\t0\t0\t3,2\n"
+    b"2021-06-01 12:00:00.005\t0,0\t0,1\t0,98\t1,5\t0\t0\t3,2\n",
 }
 _T = 1547219408270 + 80 * np.arange(4)
 _V = np.tile([0.0, 0.1, 1.0], (4, 1))

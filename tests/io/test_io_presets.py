@@ -400,3 +400,13 @@ def test_mapping_decimal_commas(tmp_path: Path) -> None:
 def test_arduino_dead_sensor_refused(tmp_path: Path) -> None:
     with pytest.raises(RecordingFormatError, match="reads almost nothing"):
         read_any(write(tmp_path / "log.csv", "millis,ax,ay,az\n0,0,0,0\n5,0,0,0\n"))
+
+
+def test_metabase_gyroscope_starting_late_moves_the_start(tmp_path: Path) -> None:
+    acc_path, gyr_path = write_metabase_pair(tmp_path)
+    lines = gyr_path.read_text().splitlines()
+    gyr_path.write_text("\n".join([lines[0], *lines[6:]]) + "\n")  # first gyro sample now at +180 ms
+    rec = read_any(acc_path)
+    assert rec.time_s[0] == 0.0
+    assert rec.metadata["start_time"].startswith("2019-01-11T15:10:08.510")  # first accelerometer sample >= +180 ms
+    assert rec.metadata["reader_dropped_acc_outside_gyroscope"] == "3"

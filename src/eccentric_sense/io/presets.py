@@ -238,7 +238,6 @@ def _read_metabase(file: TextFile, options: ReadOptions) -> Recording:
     acc = acc * ACC_UNIT_FACTORS[acc_unit]
     metadata = dict(where.header.metadata)
     metadata.setdefault("device", "MetaMotion (MetaBase export)")
-    metadata["start_time"] = pd.Timestamp(int(acc_time_ms[0]), unit="ms", tz="UTC").isoformat()
     extra = {
         c: frame[c].to_numpy()[rows]
         for c in frame.columns
@@ -257,6 +256,7 @@ def _read_metabase(file: TextFile, options: ReadOptions) -> Recording:
                 line=g_where.header.header_index + 1,
             )
         gyr_time_ms, gyr_values, _ = _metabase_stream(g_frame, g_names, g_where)
+        metadata.update({f"gyroscope_{k}": v for k, v in g_where.header.metadata.items() if k.startswith("reader_")})
         gyr_values = gyr_values * GYR_UNIT_FACTORS[options.gyr_unit or g_unit]
         # The two sensors are sampled separately: interpolate the gyroscope onto
         # the accelerometer's time stamps, inside the span both cover (outside
@@ -277,6 +277,7 @@ def _read_metabase(file: TextFile, options: ReadOptions) -> Recording:
     elif len(candidates) > 1:
         metadata["gyroscope_file"] = f"not merged: {len(candidates)} candidate files"
     time_ms = acc_time_ms[keep]
+    metadata["start_time"] = pd.Timestamp(int(time_ms[0]), unit="ms", tz="UTC").isoformat()
     time_s = (time_ms - time_ms[0]) * 1e-3
     if not keep.all():
         extra = {k: v[keep] for k, v in extra.items()}
