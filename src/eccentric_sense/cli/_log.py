@@ -74,13 +74,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: the training log is empty")
             return 0
         frame = logged_sets_frame(sets)
-        frame["started_at"] = frame["started_at"].map(lambda t: t.strftime("%Y-%m-%d %H:%M:%S"))
+        frame["started_at"] = frame["started_at"].str.slice(0, 19).str.replace("T", " ")
         frame["flags"] = frame["flags"].map(lambda f: ", ".join(f) if f else "")
         print(frame.drop(columns=["source"]).to_string(index=False, na_rep="-"))
         return 0
     if args.csv is not None:
         frame = logged_sets_frame(sets)
-        frame["started_at"] = frame["started_at"].map(lambda t: t.isoformat())
         frame["flags"] = frame["flags"].map(lambda f: ";".join(f))
         try:
             frame.to_csv(args.csv, index=False)
