@@ -42,7 +42,7 @@ from .pipeline.drift import (
 from .pipeline.segmentation import CONCENTRIC, ECCENTRIC, PhaseSegmenter
 from .pipeline.timebase import regularize_timebase
 from .pipeline.types import Kinematics, Phase, RepSegment, SetSegment
-from .pipeline.vertical import horizontal_acceleration, lowpass_zero_phase, vertical_acceleration
+from .pipeline.vertical import GyroAidedVertical, horizontal_acceleration, lowpass_zero_phase, vertical_acceleration
 from .recording import Recording
 
 __all__ = ["AnalysisSettings", "AnalysisResult", "analyze", "compute_kinematics", "rep_table"]
@@ -64,6 +64,7 @@ class AnalysisSettings:
     max_interp_gap_s: float = 0.3
     drop_acc_g: float = DROP_ACC_G
     drop_min_duration_s: float = DROP_MIN_DURATION_S
+    max_closure_bias_mps2: float = 1.5  # ~0.15 g: larger "biases" mean a wrong segmentation
 
 
 @dataclass
@@ -134,6 +135,7 @@ class _PipelineState:
 
     uniform: Any
     calibration: Any
+    up_sensor: np.ndarray  # direction of "up" in the sensor frame, per sample
     quiet: np.ndarray
     valid: np.ndarray
     vertical: np.ndarray
@@ -154,10 +156,18 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
     detector = QuietDetector().detect(uniform.acc_mps2, uniform.gyr_rads, fs)
     quiet = detector.quiet_ & valid
     calibration = fit_accelerometer_calibration(uniform.acc_mps2, quiet, fs)
-    vertical = vertical_acceleration(uniform.acc_mps2, calibration)
+    if uniform.gyr_rads is not None:
+        aided = GyroAidedVertical().estimate(uniform.acc_mps2, uniform.gyr_rads, quiet, uniform.block, fs)
+        vertical, horizontal = aided.vertical_, aided.horizontal_
+        up_sensor = aided.gravity_direction_sensor_
+    else:
+        # No gyroscope: the rotation-invariant norm method.
+        vertical = vertical_acceleration(uniform.acc_mps2, calibration)
+        horizontal = horizontal_acceleration(uniform.acc_mps2, None, fs, calibration)
+        force = uniform.acc_mps2 - calibration.bias_mps2
+        up_sensor = force / np.maximum(np.linalg.norm(force, axis=1, keepdims=True), 1e-9)
     vertical[~valid] = 0.0
     integration = DriftCorrectedIntegration().estimate(vertical, quiet, fs, uniform.block)
-    horizontal = horizontal_acceleration(uniform.acc_mps2, uniform.gyr_rads, fs, calibration)
     kinematics = _kinematics(uniform.time_s, fs, vertical, integration, horizontal, uniform.gap)
     diagnostics = {
         "input_rate_hz": uniform.input_rate_hz,
@@ -168,7 +178,7 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
         "accelerometer_bias_g": (calibration.bias_mps2 / STANDARD_GRAVITY).round(4).tolist(),
         "quiet_fraction": float(quiet.mean()),
     }
-    state = _PipelineState(uniform, calibration, quiet, valid, vertical, integration)
+    state = _PipelineState(uniform, calibration, up_sensor, quiet, valid, vertical, integration)
     return kinematics, diagnostics, state
 
 
@@ -382,8 +392,7 @@ def analyze(
     # returns to the same height at every top and bottom) and removed from the
     # vertical acceleration; rests are then re-judged.
     calibration = state.calibration
-    force = state.uniform.acc_mps2 - calibration.bias_mps2
-    unit = force / np.maximum(np.linalg.norm(force, axis=1, keepdims=True), 1e-9)
+    unit = state.up_sensor
     gain = STANDARD_GRAVITY / calibration.gravity_reading_mps2
     total_bias = np.zeros(3)
     vertical = state.vertical
@@ -402,8 +411,15 @@ def analyze(
         )
         if np.linalg.norm(bias) < 0.02:  # under 2 mg: nothing to gain
             break
+        if np.linalg.norm(total_bias + bias) > settings.max_closure_bias_mps2:
+            # More than any accelerometer's offset: the closure equations came
+            # from a wrong segmentation; keep the first-pass answer.
+            break
         total_bias += bias
-        vertical = np.where(valid, vertical + gain * (unit @ bias), 0.0)
+        # Only the part that changes with orientation matters (the rest is a
+        # constant already removed with the drift), so measure it from the rest pose.
+        rest_unit = unit[state.quiet].mean(axis=0) if state.quiet.any() else unit.mean(axis=0)
+        vertical = np.where(valid, vertical + gain * ((unit - rest_unit) @ bias), 0.0)
         integration = DriftCorrectedIntegration().estimate(vertical, state.quiet, fs, state.uniform.block)
         kinematics = _kinematics(kinematics.time_s, fs, vertical, integration, kinematics.horizontal_acc_mps2, kinematics.gap)
         segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)

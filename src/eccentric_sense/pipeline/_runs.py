@@ -51,3 +51,23 @@ def moving_average(x: np.ndarray, width: int, axis: int = 0) -> np.ndarray:
     counts = (hi - lo).reshape((-1,) + (1,) * (x.ndim - 1))
     out = (csum[hi] - csum[lo]) / counts
     return np.moveaxis(out, 0, axis)
+
+
+def split_runs(mask: np.ndarray, piece: int, min_piece: int = 1) -> np.ndarray:
+    """Cut every ``True`` run into consecutive pieces of at most ``piece`` samples.
+
+    Ragged tails shorter than ``min_piece`` are dropped.  Returns ``(k, 2)``
+    ``[start, end)`` indices.
+    """
+    runs = mask_to_runs(mask)
+    if runs.shape[0] == 0:
+        return np.empty((0, 2), dtype=np.intp)
+    piece = max(int(piece), 1)
+    counts = np.ceil((runs[:, 1] - runs[:, 0]) / piece).astype(np.intp)
+    run_of_piece = np.repeat(np.arange(len(runs)), counts)
+    first_piece = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    offset = np.arange(counts.sum()) - np.repeat(first_piece, counts)
+    begin = runs[run_of_piece, 0] + offset * piece
+    end = np.minimum(begin + piece, runs[run_of_piece, 1])
+    keep = (end - begin) >= min_piece
+    return np.column_stack([begin[keep], end[keep]]).astype(np.intp)

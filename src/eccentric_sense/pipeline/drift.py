@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate
 
-from ._runs import mask_to_runs, moving_average, runs_to_mask
+from ._runs import mask_to_runs, moving_average, runs_to_mask, split_runs
 
 __all__ = ["DriftCorrectedIntegration", "estimate_bias_drift"]
 
@@ -216,6 +216,9 @@ class DriftCorrectedIntegration:
             velocity = raw_velocity - drift
             return velocity, _cumtrapz(velocity, fs), np.zeros(n, dtype=bool), bias
 
+        # Kept for diagnostics and plots of the last block analysed.
+        self.pieces_, self.piece_levels_, self.piece_is_rest_ = pieces, levels, is_rest
+        self.piece_is_anchor_, self.piece_is_flat_ = anchors, flat
         still = runs_to_mask(pieces[is_rest], n)
         drift = self._drift_through_rests(raw_velocity, still, fs)
         velocity = raw_velocity - drift
@@ -284,27 +287,32 @@ class DriftCorrectedIntegration:
             if (end - start) >= self.long_rest_s * fs:
                 sides.append(members[np.argsort(np.abs(levels[members] - np.median(levels[members])))])
             for ordered in sides:
-                reference = levels[ordered[0]]
+                # Walk away from the sure side while each piece continues the
+                # straight line of the accepted ones (a residual bias tilts a
+                # rest's velocity level linearly; the start of a slow descent
+                # bends away from that line).
+                accepted_t: list[float] = []
+                accepted_v: list[float] = []
                 for piece in ordered:  # pieces of one run
-                    if not flat[piece] or abs(levels[piece] - reference) >= tolerance:
+                    centre = 0.5 * (pieces[piece, 0] + pieces[piece, 1])
+                    if len(accepted_t) >= 3:
+                        slope, intercept = np.polyfit(accepted_t, accepted_v, 1)
+                        predicted = intercept + slope * centre
+                    elif accepted_v:
+                        predicted = accepted_v[-1]
+                    else:
+                        predicted = levels[piece]
+                    if not flat[piece] or abs(levels[piece] - predicted) >= tolerance:
                         break
                     anchors[piece] = True
+                    accepted_t.append(centre)
+                    accepted_v.append(levels[piece])
         return anchors
 
     def _quiet_pieces(self, quiet: np.ndarray, fs: float) -> np.ndarray:
-        runs = mask_to_runs(quiet)
         piece = max(int(round(self.piece_s * fs)), 1)
-        starts: list[np.ndarray] = []
-        for start, end in runs:  # per run, not per sample
-            starts.append(np.arange(start, end, piece))
-        if not starts:
-            return np.empty((0, 2), dtype=np.intp)
-        run_of_piece = np.concatenate([np.full(len(s), k) for k, s in enumerate(starts)])
-        begin = np.concatenate(starts)
-        end = np.minimum(begin + piece, runs[run_of_piece, 1])
-        # Drop ragged tails shorter than a third of a piece (too noisy to judge).
-        keep = (end - begin) >= max(piece // 3, 1)
-        return np.column_stack([begin[keep], end[keep]]).astype(np.intp)
+        # Ragged tails shorter than a third of a piece are too noisy to judge.
+        return split_runs(quiet, piece, max(piece // 3, 1))
 
     @staticmethod
     def _rest_level_curve(centres: np.ndarray, levels: np.ndarray, is_rest: np.ndarray) -> np.ndarray:

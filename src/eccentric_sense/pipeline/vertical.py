@@ -17,9 +17,10 @@ from scipy import signal
 from scipy.spatial.transform import Rotation
 
 from ..constants import STANDARD_GRAVITY
+from ._runs import mask_to_runs, split_runs
 from .calibration import AccelerometerCalibration
 
-__all__ = ["vertical_acceleration", "horizontal_acceleration", "lowpass_zero_phase"]
+__all__ = ["vertical_acceleration", "horizontal_acceleration", "lowpass_zero_phase", "GyroAidedVertical"]
 
 
 def lowpass_zero_phase(x: np.ndarray, cutoff_hz: float, sample_rate_hz: float, *, order: int = 4, axis: int = 0) -> np.ndarray:
@@ -88,3 +89,79 @@ def horizontal_acceleration(
     g_unit = g_dir / np.maximum(np.linalg.norm(g_dir, axis=1, keepdims=True), 1e-9)
     along = np.sum(f * g_unit, axis=1, keepdims=True)
     return np.linalg.norm(f - along * g_unit, axis=1)
+
+
+class GyroAidedVertical:
+    """Vertical and horizontal acceleration from gyroscope-tracked orientation.
+
+    The orientation relative to the start of each gap-free block is the
+    composition of the gyroscope's rotation increments (bias taken from the
+    quiet samples).  In that non-rotating reference frame gravity is fixed,
+    so at every quiet piece (rest, or the cruise of a slow descent: zero
+    acceleration either way) the rotated specific force *is* gravity.
+    Gravity is interpolated linearly between quiet pieces, which also
+    absorbs slow gyroscope drift and the orientation-dependent part of the
+    accelerometer's bias.  Projection on that vertical removes horizontal
+    accelerations exactly (racking, walkouts, swings), which the norm
+    method turns into a small positive error.
+
+    Parameters
+    ----------
+    piece_s
+        Quiet runs are cut into pieces of at most this length.
+
+    Attributes
+    ----------
+    vertical_ : (m,) m/s^2
+    horizontal_ : (m,) m/s^2
+    gravity_direction_sensor_ : (m, 3) unit vector "up" in the sensor frame
+    """
+
+    def __init__(self, piece_s: float = 0.5) -> None:
+        self.piece_s = piece_s
+
+    def estimate(
+        self,
+        acc_mps2: np.ndarray,
+        gyr_rads: np.ndarray,
+        quiet: np.ndarray,
+        block: np.ndarray,
+        sample_rate_hz: float,
+    ) -> "GyroAidedVertical":
+        fs = sample_rate_hz
+        m = acc_mps2.shape[0]
+        gyro_bias = np.median(gyr_rads[quiet], axis=0) if quiet.sum() > 10 else np.median(gyr_rads, axis=0)
+        vertical = np.zeros(m)
+        horizontal = np.zeros(m)
+        up_sensor = np.tile([0.0, 0.0, 1.0], (m, 1))
+        for number in np.unique(block[block >= 0]):  # per gap-free block
+            sel = np.flatnonzero(block == number)
+            lo, hi = sel[0], sel[-1] + 1
+            orientation = _integrate_gyro(gyr_rads[lo:hi] - gyro_bias, fs)
+            f_ref = orientation.apply(acc_mps2[lo:hi])
+            pieces = split_runs(quiet[lo:hi], max(int(round(self.piece_s * fs)), 1), max(int(0.2 * fs), 1))
+            if pieces.shape[0] == 0:
+                g_ref = np.tile(np.median(f_ref, axis=0), (hi - lo, 1))
+            else:
+                csum = np.vstack([np.zeros((1, 3)), np.cumsum(f_ref, axis=0)])
+                means = (csum[pieces[:, 1]] - csum[pieces[:, 0]]) / (pieces[:, 1] - pieces[:, 0])[:, None]
+                centres = 0.5 * (pieces[:, 0] + pieces[:, 1] - 1)
+                idx = np.arange(hi - lo, dtype=float)
+                g_ref = np.column_stack([np.interp(idx, centres, means[:, k]) for k in range(3)])
+            # Only gravity's *direction* is interpolated: the length of the
+            # specific force in a quiet piece also holds the faint acceleration
+            # of a slow descent's start or end, which must not be absorbed.
+            g_unit = g_ref / np.maximum(np.linalg.norm(g_ref, axis=1), 1e-9)[:, None]
+            reading = np.median(np.linalg.norm(means, axis=1)) if pieces.shape[0] else np.median(np.linalg.norm(f_ref, axis=1))
+            g_norm = np.full(hi - lo, reading)
+            along = np.sum(f_ref * g_unit, axis=1)
+            # Scale so that the local reading of gravity is exactly g.
+            vertical[lo:hi] = STANDARD_GRAVITY * (along / g_norm - 1.0)
+            lateral = f_ref - along[:, None] * g_unit
+            horizontal[lo:hi] = np.linalg.norm(lateral, axis=1) * STANDARD_GRAVITY / g_norm
+            up_sensor[lo:hi] = orientation.inv().apply(g_unit)
+        self.vertical_ = vertical
+        self.horizontal_ = horizontal
+        self.gravity_direction_sensor_ = up_sensor
+        self.gyro_bias_rads_ = gyro_bias
+        return self
