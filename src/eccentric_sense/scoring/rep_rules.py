@@ -77,6 +77,23 @@ def make_check(rule, broken, checked, value, threshold, excess, unit, what) -> R
     return RuleCheck(rule, broken, checked, value, threshold, excess, unit, what)
 
 
+def _limit(rule: str, value, limit, checked, unit: str, what: str, *, maximum: bool) -> RuleCheck:
+    """Broken where ``value`` is past ``limit``: above it if ``maximum``, else below it."""
+    value = np.asarray(value, dtype=float)
+    limit = np.broadcast_to(np.asarray(limit, dtype=float), value.shape)
+    checked = np.asarray(checked, dtype=bool) & np.isfinite(value) & np.isfinite(limit)
+    past = np.where(checked, (value - limit) if maximum else (limit - value), 0.0)
+    return make_check(rule, past > 0, checked, value, limit, _relative(past, limit), unit, what)
+
+
+def _above(rule: str, value, limit, checked, unit: str, what: str) -> RuleCheck:
+    return _limit(rule, value, limit, checked, unit, what, maximum=True)
+
+
+def _below(rule: str, value, limit, checked, unit: str, what: str) -> RuleCheck:
+    return _limit(rule, value, limit, checked, unit, what, maximum=False)
+
+
 def _relative(over: np.ndarray, limit: np.ndarray) -> np.ndarray:
     """``over / limit`` with a zero limit meaning 'infinitely far past it'."""
     over = np.asarray(over, dtype=float)
@@ -160,11 +177,7 @@ def check_ecc_too_fast(
         set_median = _group_median(con, np.asarray(set_ids))
         con = np.where(np.isfinite(con), con, set_median)
         target = float(min_ratio) * con
-    checked = judged & np.isfinite(ecc) & np.isfinite(target)
-    short = np.where(checked, target - ecc, 0.0)
-    return make_check(
-        "ecc_too_fast", short > 0, checked, ecc, target, _relative(short, target), "s", "descent"
-    )
+    return _below("ecc_too_fast", ecc, target, judged, "s", "descent")
 
 
 def check_uncontrolled_descent(
@@ -191,13 +204,7 @@ def check_uncontrolled_descent(
 
 
 def check_hard_bottom(bottom_peak_decel_m_s2: np.ndarray, *, max_decel_m_s2: float) -> RuleCheck:
-    decel = np.asarray(bottom_peak_decel_m_s2, dtype=float)
-    checked = np.isfinite(decel)
-    over = np.where(checked, decel - max_decel_m_s2, 0.0)
-    return make_check(
-        "hard_bottom", over > 0, checked, decel, max_decel_m_s2,
-        _relative(over, max_decel_m_s2), "m/s^2", "bottom deceleration",
-    )
+    return _above("hard_bottom", bottom_peak_decel_m_s2, max_decel_m_s2, True, "m/s^2", "bottom deceleration")
 
 
 def check_late_braking(
@@ -327,18 +334,11 @@ def check_unsteady_handoff(
 def check_short_rom(rom_m: np.ndarray, set_ids: np.ndarray, *, min_fraction_of_median: float) -> RuleCheck:
     rom = np.abs(np.asarray(rom_m, dtype=float))
     limit = min_fraction_of_median * _group_median(rom, np.asarray(set_ids))
-    checked = np.isfinite(rom) & np.isfinite(limit) & (limit > 0)
-    short = np.where(checked, limit - rom, 0.0)
-    return make_check("short_rom", short > 0, checked, rom, limit, _relative(short, limit), "m", "ROM")
+    return _below("short_rom", rom, limit, np.nan_to_num(limit) > 0, "m", "ROM")
 
 
 def check_slow_concentric(con_duration_s: np.ndarray, *, max_s: float) -> RuleCheck:
-    con = np.asarray(con_duration_s, dtype=float)
-    checked = np.isfinite(con)
-    over = np.where(checked, con - max_s, 0.0)
-    return make_check(
-        "slow_concentric", over > 0, checked, con, max_s, _relative(over, max_s), "s", "lift back up"
-    )
+    return _above("slow_concentric", con_duration_s, max_s, True, "s", "lift back up")
 
 
 def check_swinging(
@@ -361,11 +361,8 @@ def check_swinging(
     n = cn[ends] - cn[lo]
     with np.errstate(invalid="ignore", divide="ignore"):
         rms = np.sqrt((c2[ends] - c2[lo]) / n)
-    checked = (n > 0) & (ends > starts)
-    over = np.where(checked, rms - max_rms_m_s2, 0.0)
-    return make_check(
-        "swinging", over > 0, checked, rms, max_rms_m_s2, _relative(over, max_rms_m_s2),
-        "m/s^2", "horizontal acceleration RMS",
+    return _above(
+        "swinging", rms, max_rms_m_s2, (n > 0) & (ends > starts), "m/s^2", "horizontal acceleration RMS"
     )
 
 
