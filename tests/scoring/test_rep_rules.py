@@ -144,7 +144,7 @@ def _handoff_signals(hold_s: float, wobble_m_s2: float, seed: int = 0):
     [
         (1.0, 0.0, False),   # steady 1 s hold
         (1.0, 0.3, True),    # visible wobble during the hold
-        (1.0, 0.03, False),  # wobble under the 0.05 m/s^2 floor
+        (1.0, 0.1, False),   # wobble (spread 0.07) under the 0.12 m/s^2 floor
         (0.3, 0.0, True),    # hold too short
         (0.6, 0.0, False),   # just long enough
     ],
@@ -154,7 +154,7 @@ def test_unsteady_handoff(hold_s, wobble, expected):
     time_s = np.arange(velocity.size) / RATE
     check = R.check_unsteady_handoff(
         time_s, velocity, acc, np.full(velocity.size, np.nan), still, np.array([start]),
-        min_hold_s=0.5, noise_multiple=4.0, min_motion_m_s2=0.05, onset_guard_s=0.1,
+        min_hold_s=0.5, noise_multiple=4.0, min_motion_m_s2=0.12, onset_guard_s=0.1,
     )
     assert check.checked[0]
     assert check.broken.tolist() == [expected]
@@ -162,19 +162,20 @@ def test_unsteady_handoff(hold_s, wobble, expected):
 
 def test_unsteady_handoff_threshold_follows_the_sensor_noise():
     velocity, acc, still, start = _handoff_signals(1.0, 0.0)
-    noisy = acc * 10.0  # noise spread 0.05 -> limit 4 x 0.05 = 0.2 m/s^2
+    noisy = acc * 14.0  # noise spread 0.07 -> limit 4 x 0.07 = 0.28 m/s^2
     t = np.arange(velocity.size) / RATE
     hold = slice(start - 100, start)
-    wobbly = noisy.copy()
-    wobbly[hold] += 0.15 * np.sin(2 * np.pi * 3.0 * np.arange(100) / RATE)  # std ~0.12: under 0.2
-    args = dict(min_hold_s=0.5, noise_multiple=4.0, min_motion_m_s2=0.05, onset_guard_s=0.1)
+    wobble = 0.25 * np.sin(2 * np.pi * 3.0 * np.arange(100) / RATE)  # spread 0.18
+    args = dict(min_hold_s=0.5, noise_multiple=4.0, min_motion_m_s2=0.12, onset_guard_s=0.1)
     nan = np.full(velocity.size, np.nan)
+    wobbly = noisy.copy()
+    wobbly[hold] += wobble
     quiet = R.check_unsteady_handoff(t, velocity, wobbly, nan, still, np.array([start]), **args)
-    assert quiet.threshold[0] == pytest.approx(0.2, rel=0.15)
+    assert quiet.threshold[0] == pytest.approx(0.28, rel=0.15)
     assert not quiet.broken[0]
-    # The same wobble on the quiet sensor is flagged (limit = the 0.05 floor).
+    # The same wobble on a quiet sensor is flagged (limit = the 0.12 floor).
     calm = acc.copy()
-    calm[hold] += 0.15 * np.sin(2 * np.pi * 3.0 * np.arange(100) / RATE)
+    calm[hold] += wobble
     assert R.check_unsteady_handoff(t, velocity, calm, nan, still, np.array([start]), **args).broken[0]
 
 
