@@ -18,6 +18,7 @@ from ..errors import EccentricSenseError
 #: Sub-command modules, in the order ``--help`` lists them.
 _COMMAND_MODULES = (
     "analyze",
+    "report",
     "demo",
     "record",
     "scan",
