@@ -10,6 +10,7 @@ validation as the canonical reader.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from dataclasses import dataclass, field
@@ -274,14 +275,15 @@ def _quote(cell: object) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
-_TIME_OF_DAY = re.compile(r"^\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?$")
-# "12:03:04:250" (WitMotion writes milliseconds after a colon) -> "12:03:04.250"
-_COLON_MILLIS = re.compile(r"(\d{1,2}:\d{1,2}:\d{1,2}):(\d{1,3})$")
-# MetaBase writes "2019-01-11T16.10.08.270" -> "2019-01-11T16:10:08.270"
-_DOTTED_CLOCK = re.compile(r"T(\d{1,2})\.(\d{1,2})\.(\d{1,2})(?=\.\d|$)")
-# Unpadded clock fields ("9:3:7.250", WitMotion writes them) -> "09:03:07.250"
-_UNPADDED_HOUR = re.compile(r"(?:(?<=[ T])|^)(\d)(?=:)")
-_UNPADDED_MIN_SEC = re.compile(r"(?<=:)(\d)(?=[:.]|$)")
+#: Date (optional) and clock as loggers write them: "2024-3-5 9:3:7.25",
+#: "2019-01-11T16.10.08.270" (MetaBase), "2024-03-05 10:11:12:250" (WitMotion
+#: writes milliseconds after a colon), "16:10:08.270" (time of day alone).
+_CLOCK = re.compile(
+    r"^(?:(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})[ T])?"
+    r"(?P<h>\d{1,2})[:.](?P<mi>\d{1,2})[:.](?P<s>\d{1,2})(?:(?P<sep>[:.])(?P<frac>\d{1,9}))?$"
+)
+_CLOCK_SEPARATORS = str.maketrans({c: "," for c in "-T:. "})
+_EDGE_SPACE = re.compile(r"^[ \t]+|[ \t]+$", re.MULTILINE)
 _DAY_S = 86400.0
 
 
@@ -289,42 +291,105 @@ def parse_timestamps(texts: pd.Series) -> tuple[np.ndarray, int | None, str | No
     """Parse timestamp strings to seconds relative to the first one.
 
     Accepts ISO-8601 (``T`` or space separated, optional zone offset,
-    fractional seconds), WitMotion's ``H:M:S:ms`` and a time of day alone
-    (midnight roll-overs are unwrapped).  Returns the seconds, the first row
-    that could not be parsed (or ``None``) and the start as ISO text.
+    fractional seconds), unpadded clock fields, WitMotion's ``H:M:S:ms``,
+    MetaBase's ``H.M.S.ms`` and a time of day alone (midnight roll-overs are
+    unwrapped).  All rows must share the first row's layout.  Returns the
+    seconds, the first row that could not be parsed (or ``None``) and the
+    first timestamp as written.
     """
-    cleaned = texts.fillna("").str.strip()
-    cleaned = cleaned.str.replace(_COLON_MILLIS, lambda m: f"{m.group(1)}.{m.group(2).zfill(3)}", regex=True)
-    cleaned = cleaned.str.replace(_DOTTED_CLOCK, r"T\1:\2:\3", regex=True)
-    cleaned = cleaned.str.replace(_UNPADDED_HOUR, r"0\1", regex=True)
-    cleaned = cleaned.str.replace(_UNPADDED_MIN_SEC, r"0\1", regex=True)
-    if len(cleaned) == 0:
+    if len(texts) == 0:
         return np.zeros(0), None, None
-    if cleaned.str.match(_TIME_OF_DAY).all():
-        deltas = pd.to_timedelta(cleaned, errors="coerce")
-        bad = deltas.isna().to_numpy()
+    # One big string: stripping and splitting it runs in C, not once per row.
+    joined = "\n".join(v if isinstance(v, str) else "" for v in texts.tolist())
+    joined = _EDGE_SPACE.sub("", joined)
+    start = joined.split("\n", 1)[0]
+    layout = _CLOCK.match(start)
+    if layout is not None:
+        days, clock, bad = _clock_fields(joined, texts, layout)
         if bad.any():
             return np.zeros(0), int(np.flatnonzero(bad)[0]), None
-        ns = deltas.to_numpy().astype("int64")
-        seconds = (ns - ns[0]) * 1e-9
-        # A time of day wraps at midnight: every large backwards jump is a new day.
-        wraps = np.concatenate([[0.0], np.cumsum(np.diff(seconds) < -_DAY_S / 2) * _DAY_S])
-        return seconds + wraps, None, str(texts.iloc[0]).strip()
-    stamps = _to_datetime(cleaned)
-    bad = stamps.isna().to_numpy()
-    if bad.any():
-        return np.zeros(0), int(np.flatnonzero(bad)[0]), None
+        # Subtract before combining: seconds since 1970 in float64 would keep
+        # only about 0.2 us, seconds since the first sample keep far more.
+        return (days - days[0]) * _DAY_S + (clock - clock[0]), None, start
+    # ISO-8601 with zone offsets and the like: pandas' own parser.
+    cleaned = pd.Series(joined.split("\n"), dtype=object)
+    try:
+        stamps = pd.to_datetime(cleaned, format="ISO8601", utc=True, errors="coerce")
+    except (ValueError, OverflowError, TypeError):
+        stamps = pd.Series(pd.NaT, index=cleaned.index)
+    failed = stamps.isna().to_numpy()
+    if failed.any():
+        return np.zeros(0), int(np.flatnonzero(failed)[0]), None
     elapsed_ns = (stamps - stamps.iloc[0]).to_numpy().astype("timedelta64[ns]").astype("int64")
-    return elapsed_ns * 1e-9, None, str(texts.iloc[0]).strip()
+    return elapsed_ns * 1e-9, None, start
 
 
-def _to_datetime(cleaned: pd.Series) -> pd.Series:
-    """ISO-8601 first (fast, vectorised); dateutil's mixed parser as the fallback."""
+def _clock_fields(joined: str, texts: pd.Series, layout: re.Match[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Day number, seconds into the day, and the rows that did not parse.
+
+    ``joined`` holds the timestamps ``texts``, one per line.  Day numbers count
+    from 1970-01-01, or, for times of day without a date, the midnights
+    passed since the first sample.  The fields are split by turning every
+    separator into a comma and letting pandas' C parser read the numbers: far
+    faster than a regular expression per row.
+    """
+    n = len(texts)
+    has_date = layout.group("y") is not None
+    separator = layout.group("sep")
+    names = (["y", "mo", "d"] if has_date else []) + ["h", "mi", "s"] + (["frac"] if separator else [])
     try:
-        return pd.to_datetime(cleaned, format="ISO8601", utc=True, errors="coerce")
-    except (ValueError, OverflowError, TypeError):
-        pass
-    try:
-        return pd.to_datetime(cleaned, format="mixed", utc=True, errors="coerce")
-    except (ValueError, OverflowError, TypeError):
-        return pd.Series(pd.NaT, index=cleaned.index)
+        fields = pd.read_csv(
+            io.StringIO(joined.translate(_CLOCK_SEPARATORS) + "\n"),
+            header=None,
+            names=names,
+            dtype={"frac": str} if separator else None,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError, OverflowError):
+        fields = None
+    if fields is None or len(fields) != n:
+        # Some row has another layout: find the first one for the message.
+        rows = [t.strip() if isinstance(t, str) else "" for t in texts.tolist()]
+        bad = np.array([not _same_layout(_CLOCK.match(t), has_date, separator) for t in rows])
+        return np.zeros(n), np.zeros(n), bad
+    number = {}
+    for k in names:
+        if k != "frac":
+            column = fields[k]
+            number[k] = (
+                column.to_numpy(dtype=float)
+                if column.dtype.kind in "fiu"
+                else pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+            )
+    clock = number["h"] * 3600 + number["mi"] * 60 + number["s"]
+    bad = ~np.isfinite(clock) | (number["h"] > 23) | (number["mi"] > 59) | (number["s"] > 60)
+    if separator:
+        digits = fields["frac"].fillna("")
+        length = digits.str.len().to_numpy(dtype=float)
+        value = pd.to_numeric(digits, errors="coerce").to_numpy(dtype=float)
+        # "." introduces a decimal fraction; ":" (WitMotion) a count of milliseconds.
+        fraction = value / (10.0**length if separator == "." else 1000.0)
+        bad |= ~np.isfinite(fraction) | (fraction >= 1) | (length > 9)
+        clock = clock + np.where(np.isfinite(fraction), fraction, 0.0)
+    for k in number:
+        bad |= ~np.isfinite(number[k]) | (number[k] != np.round(number[k]))
+    if not has_date:
+        # A time of day wraps at midnight: every large backwards jump is a new day.
+        jumps = np.diff(np.where(bad, 0.0, clock)) < -_DAY_S / 2
+        return np.concatenate([[0.0], np.cumsum(jumps)]), clock, bad
+    days = np.zeros(n)
+    ok = ~bad & (number["mo"] >= 1) & (number["mo"] <= 12) & (number["d"] >= 1)
+    if ok.any():
+        months = (number["y"][ok] - 1970).astype("int64").astype("datetime64[Y]").astype("datetime64[M]")
+        months = months + (number["mo"][ok] - 1).astype("int64")
+        day_numbers = months.astype("datetime64[D]") + (number["d"][ok] - 1).astype("int64")
+        # 31 February would roll over into March: reject it.
+        rolled = day_numbers.astype("datetime64[M]") != months
+        days[ok] = day_numbers.astype("int64")
+        ok[np.flatnonzero(ok)[rolled]] = False
+    return days, clock, bad | ~ok
+
+
+def _same_layout(match: re.Match[str] | None, has_date: bool, separator: str | None) -> bool:
+    return match is not None and (match.group("y") is not None) == has_date and match.group("sep") == separator
