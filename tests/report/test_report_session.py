@@ -1,0 +1,93 @@
+"""The session report (API and command line) on a simulated recording."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from eccentric_sense import columns as C
+from eccentric_sense.cli import main
+from eccentric_sense.report import write_report
+
+
+def _images(page: str) -> list[str]:
+    return re.findall(r'<img src="([^"]+)"', page)
+
+
+@pytest.fixture(scope="module")
+def report_dir(bench_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report") / "nested" / "out"  # created by write_report
+    path = write_report([bench_csv], out, protocol="tempo", exercise="bench")
+    assert path == out / "report.html"
+    return out
+
+
+def test_report_references_existing_pngs_named_after_the_sets(report_dir: Path, scored):
+    page = (report_dir / "report.html").read_text(encoding="utf-8")
+    images = _images(page)
+    expected = [f"set-{int(n)}-{kind}.png" for n in scored.sets[C.SET] for kind in ("tempo", "summary")]
+    assert images == expected
+    for name in images:
+        data = (report_dir / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n", name
+
+
+def test_report_is_self_contained(report_dir: Path):
+    page = (report_dir / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in page.lower()
+    assert not re.search(r"(src|href)=\"(https?:)?//", page)
+    assert "<style>" in page and 'name="viewport"' in page
+
+
+def test_report_holds_metadata_set_tables_and_advice(report_dir: Path, scored):
+    page = html.unescape((report_dir / "report.html").read_text(encoding="utf-8"))
+    assert "report-test-sensor" in page  # recording metadata
+    assert scored.catalog.protocol("tempo").name in page
+    for _, rep in scored.reps.iterrows():
+        row = re.search(rf"<tr[^>]*><td>{int(rep[C.REP])}</td><td>{re.escape(rep[C.TEMPO])}</td>"
+                        rf"<td>{rep[C.ECC_DURATION_S]:.1f}</td>", page)
+        assert row, f"rep {rep[C.REP]} missing from the set table"
+    assert scored.advice, "the scorer gives at least the time-under-load item"
+    for item in scored.advice:
+        assert item.text in page and item.rule in page
+
+
+def test_pdf_and_several_recordings_through_the_command_line(bench_csv: Path, scored, tmp_path: Path, capsys):
+    second = tmp_path / "second.csv"
+    shutil.copy(bench_csv, second)
+    out = tmp_path / "cli-report"
+    code = main(["report", str(bench_csv), str(second), "--protocol", "tempo", "--exercise", "bench",
+                 "--out", str(out), "--pdf"])
+    assert code == 0
+    assert str(out / "report.html") in capsys.readouterr().out
+    page = (out / "report.html").read_text(encoding="utf-8")
+    images = _images(page)
+    n_sets = len(scored.sets)
+    assert len(images) == len(set(images)) == 2 * 2 * n_sets  # two recordings, two charts per set
+    assert {name.split("-set-")[0] for name in images} == {"bench_tempo", "second"}
+    assert all((out / name).is_file() for name in images)
+    pdf = (out / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 2 * 2 * n_sets
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["report", "--out", "{tmp}/o"], "report needs at least one recording FILE"),
+        (["report", "{csv}", "--history", "--out", "{tmp}/o"], "give no recording files with it"),
+        (["report", "{csv}", "--db", "{tmp}/x.sqlite3", "--out", "{tmp}/o"], "--db is only used with --history"),
+        (["report", "{tmp}/missing.csv", "--out", "{tmp}/o"], "missing.csv"),
+        (["report", "{csv}", "--rule", "no_such_rule.x=1", "--out", "{tmp}/o"], "no_such_rule"),
+    ],
+)
+def test_bad_usage_is_one_clear_line(argv, message, bench_csv, tmp_path, capsys):
+    argv = [a.format(tmp=tmp_path, csv=bench_csv) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and err.startswith("eccentric-sense: error:") and "\n" not in err
+    assert not (tmp_path / "o" / "report.html").exists()
