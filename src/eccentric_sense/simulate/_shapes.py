@@ -124,6 +124,7 @@ def eccentric_shape(
     brake_fraction: float = 0.3,
     brake_peak_position: float = 0.5,
     late_braking: bool = False,
+    hard_stop: bool = False,
     stalls: int = 0,
     waver: int = 0,
     drop_g: float = 0.0,
@@ -145,6 +146,8 @@ def eccentric_shape(
         symmetric; near 1 = braking left to the end: a hard bottom).
     late_braking
         Keep speeding up through ~80 % of the phase, then stop abruptly.
+    hard_stop
+        With ``late_braking``: brake in the last 0.15 s only (a hard bottom).
     stalls
         Number of brief near-stops (speed down to ~5 % of the cruise) in the cruise.
     waver
@@ -157,10 +160,23 @@ def eccentric_shape(
     """
     rng = rng or np.random.default_rng(0)
     bumps: list[Bump] = []
-    if late_braking:
-        acc = Bump(0.0, 0.15 * duration, 0.55 * duration, 0.1 * duration, direction)
-        brake_start = 0.8 * duration
-        brake_len = duration - brake_start
+    if late_braking and hard_stop:
+        # Controlled at first, then the weight is let go over the last ~30 %
+        # (to about six times the cruise speed) and stopped within 0.12 s.
+        acc = Bump(0.0, 0.06 * duration, 0.0, 0.09 * duration, direction)
+        brake_len = 0.12
+        brake_start = duration - brake_len
+        push_start = 0.7 * duration
+        push_len = brake_start - push_start
+        push = Bump(push_start, 0.7 * push_len, 0.0, 0.3 * push_len, 5.0 * acc.area / (push_len / 2))
+        bumps.extend([acc, push])
+        bumps.append(Bump(brake_start, 0.6 * brake_len, 0.0, 0.4 * brake_len, -(acc.area + push.area) / (brake_len / 2)))
+        cruise = (acc.end, push_start)
+    elif late_braking:
+        brake_len = 0.2 * duration
+        brake_start = duration - brake_len
+        fall = 0.1 * duration
+        acc = Bump(0.0, 0.15 * duration, brake_start - 0.15 * duration - fall, fall, direction)
         bumps.append(acc)
         bumps.append(Bump(brake_start, 0.65 * brake_len, 0.0, 0.35 * brake_len, -acc.area / (brake_len / 2)))
         cruise = (acc.end, acc.end)

@@ -118,8 +118,8 @@ class RepSpec:
     pause_bottom_s: float = 0.3
     pause_top_s: float = 1.0
     peak_fraction: float = 0.7
-    accel_fraction: float = 0.3
-    brake_fraction: float = 0.3
+    accel_fraction: float = 0.2
+    brake_fraction: float = 0.25
     brake_peak_position: float = 0.5
     flaws: list[str] = field(default_factory=list)
     unsteady: bool = False
@@ -317,8 +317,10 @@ def realise_reps(
                 ecc_s = float(rng.uniform(0.4, 0.55))
             accel_fraction, brake_fraction = 0.45, 0.45
         if "hard_bottom" in flaws:
-            brake_fraction = min(0.18 / ecc_s, 0.3)
-            brake_peak = 0.8
+            # Braking left to the last ~0.15 s; slow descents must speed up first
+            # to be stopped hard (the shape then also brakes late).
+            brake_fraction = min(0.15 / ecc_s, 0.3)
+            brake_peak = 0.75
         if "drop" in flaws:
             ecc_s = max(ecc_s, 1.6)
             accel_fraction = min(accel_fraction, 0.5 / ecc_s)
