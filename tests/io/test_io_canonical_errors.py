@@ -38,7 +38,11 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_directory(tmp_path: Path) -> None:
     err = error_of(tmp_path)
-    assert "is a directory" in err.problem
+    assert "is a directory" in err.problem and "pass a recording file" in err.problem
+    write(tmp_path / "b_Accelerometer.csv", canonical_text())
+    write(tmp_path / "notes.md", "")
+    err = error_of(tmp_path)
+    assert "pass one of the files in it (b_Accelerometer.csv)" in err.problem
 
 
 def test_empty_file(tmp_path: Path) -> None:

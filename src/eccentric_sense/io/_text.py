@@ -75,7 +75,7 @@ def load_text(path: str | os.PathLike[str]) -> TextFile:
     except FileNotFoundError:
         raise RecordingFormatError(path_str, "file not found; check the path") from None
     except IsADirectoryError:
-        raise RecordingFormatError(path_str, "is a directory, not a recording file; pass the CSV file inside it") from None
+        raise RecordingFormatError(path_str, f"is a directory, not a recording file; {_files_hint(path_str)}") from None
     except PermissionError:
         raise RecordingFormatError(path_str, "cannot be read: permission denied") from None
     except OSError as exc:
@@ -109,6 +109,17 @@ def load_text(path: str | os.PathLike[str]) -> TextFile:
     if text.startswith("\ufeff"):
         text = text[1:]
     return TextFile(path_str, text, encoding, data)
+
+
+def _files_hint(directory: str) -> str:
+    try:
+        names = sorted(n for n in os.listdir(directory) if n.lower().endswith((".csv", ".txt")))
+    except OSError:
+        names = []
+    if not names:
+        return "pass a recording file"
+    shown = ", ".join(names[:3]) + (f" ... ({len(names)} files)" if len(names) > 3 else "")
+    return f"pass one of the files in it ({shown})"
 
 
 def split_lines(text: str) -> list[str]:
