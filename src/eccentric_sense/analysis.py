@@ -42,7 +42,7 @@ from .pipeline.drift import (
 from .pipeline.segmentation import CONCENTRIC, ECCENTRIC, PhaseSegmenter
 from .pipeline.timebase import regularize_timebase
 from .pipeline.types import Kinematics, Phase, RepSegment, SetSegment
-from .pipeline.vertical import GyroAidedVertical, horizontal_acceleration, lowpass_zero_phase, vertical_acceleration
+from .pipeline.vertical import GyroAidedVertical, local_gravity_reading, horizontal_acceleration, lowpass_zero_phase, vertical_acceleration
 from .recording import Recording
 
 __all__ = ["AnalysisSettings", "AnalysisResult", "analyze", "compute_kinematics", "rep_table"]
@@ -65,6 +65,7 @@ class AnalysisSettings:
     drop_acc_g: float = DROP_ACC_G
     drop_min_duration_s: float = DROP_MIN_DURATION_S
     max_closure_bias_mps2: float = 1.5  # ~0.15 g: larger "biases" mean a wrong segmentation
+    closure_bias: bool = True  # estimate the rotation-exposed accelerometer bias from position closure
 
 
 @dataclass
@@ -157,12 +158,12 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
     quiet = detector.quiet_ & valid
     calibration = fit_accelerometer_calibration(uniform.acc_mps2, quiet, fs)
     if uniform.gyr_rads is not None:
-        aided = GyroAidedVertical().estimate(uniform.acc_mps2, uniform.gyr_rads, quiet, uniform.block, fs)
+        aided = GyroAidedVertical(scale=calibration.scale).estimate(uniform.acc_mps2, uniform.gyr_rads, quiet, uniform.block, fs)
         vertical, horizontal = aided.vertical_, aided.horizontal_
         up_sensor = aided.gravity_direction_sensor_
     else:
         # No gyroscope: the rotation-invariant norm method.
-        vertical = vertical_acceleration(uniform.acc_mps2, calibration)
+        vertical = vertical_acceleration(uniform.acc_mps2, calibration, quiet)
         horizontal = horizontal_acceleration(uniform.acc_mps2, None, fs, calibration)
         force = uniform.acc_mps2 - calibration.bias_mps2
         up_sensor = force / np.maximum(np.linalg.norm(force, axis=1, keepdims=True), 1e-9)
@@ -392,12 +393,16 @@ def analyze(
     # returns to the same height at every top and bottom) and removed from the
     # vertical acceleration; rests are then re-judged.
     calibration = state.calibration
-    unit = state.up_sensor
-    gain = STANDARD_GRAVITY / calibration.gravity_reading_mps2
+    # How a bias vector leaks into the vertical: through the up-direction's
+    # change relative to the quiet runs (where the local gravity reading absorbs it).
+    unit = state.up_sensor - np.column_stack(
+        [local_gravity_reading(state.up_sensor[:, k], state.quiet) for k in range(3)]
+    )
+    gain = 1.0 / calibration.scale
     total_bias = np.zeros(3)
     vertical = state.vertical
     integration = state.integration
-    for _ in range(2):
+    for _ in range(3 if settings.closure_bias else 0):
         starts, ends, kinds, _ = segmenter.phases_
         index, kind = stationary_points(starts, ends, kinds, integration.still_)
         pairs = closure_pairs(index, kind, fs, max_gap_s=settings.set_break_rest_s)
@@ -418,8 +423,7 @@ def analyze(
         total_bias += bias
         # Only the part that changes with orientation matters (the rest is a
         # constant already removed with the drift), so measure it from the rest pose.
-        rest_unit = unit[state.quiet].mean(axis=0) if state.quiet.any() else unit.mean(axis=0)
-        vertical = np.where(valid, vertical + gain * ((unit - rest_unit) @ bias), 0.0)
+        vertical = np.where(valid, vertical + gain * (unit @ bias), 0.0)
         integration = DriftCorrectedIntegration().estimate(vertical, state.quiet, fs, state.uniform.block)
         kinematics = _kinematics(kinematics.time_s, fs, vertical, integration, kinematics.horizontal_acc_mps2, kinematics.gap)
         segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)

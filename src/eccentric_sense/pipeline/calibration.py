@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
+from ..constants import STANDARD_GRAVITY
 from ._runs import mask_to_runs, moving_average, remove_short_runs
 
 __all__ = ["QuietDetector", "AccelerometerCalibration", "fit_accelerometer_calibration"]
@@ -103,6 +104,20 @@ class AccelerometerCalibration:
     bias_mps2: np.ndarray
     gravity_reading_mps2: float
     n_orientations: int
+
+    @property
+    def scale(self) -> float:
+        """Sensitivity of the accelerometer (reading per true m/s^2).
+
+        Only known when the bias could be separated from gravity (rests in
+        three or more orientations).  Otherwise a reading of, say, 0.95 g at
+        rest is taken as an offset along gravity, not a sensitivity error:
+        MEMS offsets (tens of mg) dwarf sensitivity errors (1-3 %), and
+        rescaling by the reading would inflate every acceleration by 5 %.
+        """
+        if self.n_orientations >= 3:
+            return self.gravity_reading_mps2 / STANDARD_GRAVITY
+        return 1.0
 
     def corrected_norm(self, acc_mps2: np.ndarray) -> np.ndarray:
         return np.linalg.norm(acc_mps2 - self.bias_mps2, axis=1)

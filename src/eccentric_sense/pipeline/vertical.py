@@ -32,7 +32,28 @@ def lowpass_zero_phase(x: np.ndarray, cutoff_hz: float, sample_rate_hz: float, *
     return signal.sosfiltfilt(sos, x, axis=axis)
 
 
-def vertical_acceleration(acc_mps2: np.ndarray, calibration: AccelerometerCalibration) -> np.ndarray:
+def local_gravity_reading(magnitude: np.ndarray, quiet: np.ndarray) -> np.ndarray:
+    """The sensor's reading of gravity at every sample, from the quiet runs.
+
+    Offsets and sensitivity errors make a still sensor read between about
+    0.95 and 1.07 g, and the reading changes when the sensor ends up in
+    another orientation (re-racking, a walkout that turns the bar).  Each
+    quiet run gives its own reading (the median over the run: a run that
+    holds the faint start and end of a slow descent also holds its cruise,
+    where the reading is exact); in between, the reading is interpolated.
+    """
+    runs = mask_to_runs(quiet)
+    if runs.shape[0] == 0:
+        return np.full(magnitude.shape, float(np.median(magnitude)))
+    medians = np.array([np.median(magnitude[a:b]) for a, b in runs])  # per run
+    knots_t = runs.astype(float).ravel() + np.array([0.0, -1.0] * len(runs))
+    knots_v = np.repeat(medians, 2)
+    return np.interp(np.arange(magnitude.size, dtype=float), knots_t, knots_v)
+
+
+def vertical_acceleration(
+    acc_mps2: np.ndarray, calibration: AccelerometerCalibration, quiet: np.ndarray | None = None
+) -> np.ndarray:
     """Vertical bar acceleration (up positive, gravity removed), m/s^2.
 
     Parameters
@@ -41,7 +62,8 @@ def vertical_acceleration(acc_mps2: np.ndarray, calibration: AccelerometerCalibr
     calibration : from :func:`~eccentric_sense.pipeline.calibration.fit_accelerometer_calibration`
     """
     norm = calibration.corrected_norm(acc_mps2)
-    return STANDARD_GRAVITY * (norm / calibration.gravity_reading_mps2 - 1.0)
+    reading = calibration.gravity_reading_mps2 if quiet is None else local_gravity_reading(norm, quiet)
+    return (norm - reading) / calibration.scale
 
 
 def _integrate_gyro(gyr_rads: np.ndarray, sample_rate_hz: float) -> Rotation:
@@ -77,7 +99,7 @@ def horizontal_acceleration(
     (so bar roll does not smear it); without a gyroscope it is taken in the
     sensor frame, which is adequate for slowly rotating sensors.
     """
-    f = (acc_mps2 - calibration.bias_mps2) * (STANDARD_GRAVITY / calibration.gravity_reading_mps2)
+    f = (acc_mps2 - calibration.bias_mps2) / calibration.scale
     if gyr_rads is not None and gyr_rads.shape[0] > 1:
         gyr = gyr_rads - np.median(gyr_rads, axis=0)
         orientation = _integrate_gyro(gyr, sample_rate_hz)
@@ -109,6 +131,8 @@ class GyroAidedVertical:
     ----------
     piece_s
         Quiet runs are cut into pieces of at most this length.
+    scale
+        Accelerometer sensitivity, if known from calibration (else 1).
 
     Attributes
     ----------
@@ -117,8 +141,9 @@ class GyroAidedVertical:
     gravity_direction_sensor_ : (m, 3) unit vector "up" in the sensor frame
     """
 
-    def __init__(self, piece_s: float = 0.5) -> None:
+    def __init__(self, piece_s: float = 0.5, scale: float = 1.0) -> None:
         self.piece_s = piece_s
+        self.scale = scale
 
     def estimate(
         self,
@@ -152,13 +177,14 @@ class GyroAidedVertical:
             # specific force in a quiet piece also holds the faint acceleration
             # of a slow descent's start or end, which must not be absorbed.
             g_unit = g_ref / np.maximum(np.linalg.norm(g_ref, axis=1), 1e-9)[:, None]
-            reading = np.median(np.linalg.norm(means, axis=1)) if pieces.shape[0] else np.median(np.linalg.norm(f_ref, axis=1))
-            g_norm = np.full(hi - lo, reading)
+            along_raw = np.sum(f_ref * g_unit, axis=1)
+            g_norm = local_gravity_reading(along_raw, quiet[lo:hi])
             along = np.sum(f_ref * g_unit, axis=1)
-            # Scale so that the local reading of gravity is exactly g.
-            vertical[lo:hi] = STANDARD_GRAVITY * (along / g_norm - 1.0)
+            # The reading of gravity is removed as an offset (see
+            # AccelerometerCalibration.scale for why it is not a scale factor).
+            vertical[lo:hi] = (along - g_norm) / self.scale
             lateral = f_ref - along[:, None] * g_unit
-            horizontal[lo:hi] = np.linalg.norm(lateral, axis=1) * STANDARD_GRAVITY / g_norm
+            horizontal[lo:hi] = np.linalg.norm(lateral, axis=1) / self.scale
             up_sensor[lo:hi] = orientation.inv().apply(g_unit)
         self.vertical_ = vertical
         self.horizontal_ = horizontal
