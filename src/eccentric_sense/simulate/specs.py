@@ -221,7 +221,9 @@ class SetSpec:
 
 def starts_at_top(exercise: str, protocol: str) -> bool:
     """Whether a set's first rep phase is a descent (rep-table pairing order)."""
-    if protocol in ("negative_only", "pullup_negative", "heavy_negatives"):
+    # "every negative-only set" starts at the top (rep-table contract); heavy
+    # negatives follow the exercise (a spotter-assisted press still starts low).
+    if protocol in ("negative_only", "pullup_negative"):
         return True
     return exercise not in BOTTOM_START_EXERCISES
 
