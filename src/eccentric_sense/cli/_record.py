@@ -7,6 +7,7 @@ import asyncio
 import math
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,10 @@ async def _record(args: argparse.Namespace) -> int:
         except (NotImplementedError, RuntimeError, ValueError):  # Windows: KeyboardInterrupt instead
             pass
 
+    # Importing the analysis (scipy) takes seconds on a slow machine: do it in
+    # a daemon thread while the device is found and started (a daemon, so that
+    # stopping early never waits for the import).
+    analyze = _Background(_load_analyze)
     options: dict[str, Any] = {"protocol": args.protocol, "scan_timeout_s": args.scan_timeout}
     if args.baud:
         options["baudrate"] = args.baud
@@ -122,7 +127,7 @@ async def _record(args: argparse.Namespace) -> int:
     except EccentricSenseError:
         await source.close()
         raise
-    view = _LiveView(recorder, source, exercise=args.exercise, protocol=args.analyze_protocol,
+    view = _LiveView(recorder, source, analyze, exercise=args.exercise, protocol=args.analyze_protocol,
                      rich_live=not args.plain and sys.stdout.isatty())
     reason = recorder_module.EndReason.END_OF_STREAM
     try:
@@ -144,7 +149,9 @@ async def _record(args: argparse.Namespace) -> int:
 class _LiveView:
     """Counters, current phase and speed, and each rep as it ends (rich, or plain lines)."""
 
-    def __init__(self, recorder: Any, source: Any, *, exercise: str | None, protocol: str, rich_live: bool) -> None:
+    def __init__(
+        self, recorder: Any, source: Any, analyze: Any, *, exercise: str | None, protocol: str, rich_live: bool
+    ) -> None:
         self.recorder = recorder
         self.source = source
         self.exercise = exercise
@@ -160,7 +167,7 @@ class _LiveView:
         self._phase = "-"
         self._speed = math.nan
         self._analysis_note = ""
-        self._analyze = _load_analyze()
+        self._analyze_loading = analyze  # a future of the analysis entry point
 
     # ---------------------------------------------------------------- context
     def __enter__(self) -> "_LiveView":
@@ -229,13 +236,14 @@ class _LiveView:
             print(text, flush=True)
 
     def _run_analysis(self) -> None:
-        if self._analyze is None:
+        analyze = self._analyze_loading.result()
+        if analyze is None:
             return
         recording = self.recorder.recent(LIVE_WINDOW_S)
         if recording is None or recording.n_samples < 50:
             return
         try:
-            result = self._analyze(recording, exercise=self.exercise, protocol=self.protocol)
+            result = analyze(recording, exercise=self.exercise, protocol=self.protocol)
         except Exception as error:  # noqa: BLE001 - live feedback must never stop a recording
             self._analysis_note = f" (live analysis unavailable: {error})"
             return
@@ -263,6 +271,24 @@ class _LiveView:
             self._rep_count += 1
             flags = ", ".join(rep[columns.FLAGS]) if rep[columns.FLAGS] else "none"
             self._say(f"rep {self._rep_count}: descent {_fmt(rep[columns.ECC_DURATION_S], 's')}, flags: {flags}")
+
+
+class _Background:
+    """Run a function in a daemon thread; :meth:`result` is ``None`` until it has finished."""
+
+    def __init__(self, function: Any) -> None:
+        self._result: Any = None
+        self._thread = threading.Thread(target=self._run, args=(function,), daemon=True)
+        self._thread.start()
+
+    def _run(self, function: Any) -> None:
+        try:
+            self._result = function()
+        except Exception:  # noqa: BLE001 - no live feedback is better than no recording
+            self._result = None
+
+    def result(self) -> Any:
+        return None if self._thread.is_alive() else self._result
 
 
 def _load_analyze() -> Any:

@@ -242,18 +242,28 @@ class BleSource(Source):
             raise
 
     async def _start_es1(self, client: Any) -> None:
-        async def send(message: bytes) -> None:
-            await client.write_gatt_char(es1.CONTROL_CHAR_UUID, message, response=True)
-
-        control = Es1Control(send, where=self.uri, timeout_s=self.command_timeout_s, retries=self.command_retries)
-        self._control = control
-        self._decoder = Es1MessageDecoder(on_message=control.on_message)
-        self._use_decoder_stats(self._decoder.stats)
+        if self._control is None:
+            self._control = Es1Control(
+                self._write_control, where=self.uri, timeout_s=self.command_timeout_s, retries=self.command_retries
+            )
+            self._decoder = Es1MessageDecoder(on_message=self._control.on_message)
+            self._use_decoder_stats(self._decoder.stats)
+        else:
+            # Same decoder after a reconnect: its clock unwrapping carries on
+            # (so the gap shows in device time); the sequence starts afresh.
+            self._decoder.reset_stream()
+        control = self._control
         await client.start_notify(es1.DATA_CHAR_UUID, self._on_notify)
         await control.start(odr_hz=self.requested_rate_hz)
         self.device_info = {**control.describe(), "address": client.address}
         rate = self.device_info.get("sample_rate_hz")
         self.sample_rate_hz = float(rate) if rate else self.requested_rate_hz
+
+    async def _write_control(self, message: bytes) -> None:
+        client = self._client
+        if client is None or not client.is_connected:
+            raise DeviceError(f"{self.uri}: not connected")
+        await client.write_gatt_char(es1.CONTROL_CHAR_UUID, message, response=True)
 
     async def _start_witmotion(self, client: Any) -> None:
         self._decoder = WitmotionBleDecoder()

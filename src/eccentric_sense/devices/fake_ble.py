@@ -56,6 +56,9 @@ class FakePeripheral:
     fragment
         WitMotion only: re-split the notification stream at random sizes
         (a packet split over two notifications, several in one).
+    power_off_at_end
+        Switch off (drop the link, stop advertising for good) once the
+        recording has been sent, as a sensor does when the set is over.
     """
 
     name: str
@@ -65,8 +68,10 @@ class FakePeripheral:
     drop_after_samples: int | None = None
     down_for_s: float = 0.5
     fragment: bool = False
+    power_off_at_end: bool = True
     seed: int = 0
     advertising: bool = True
+    powered_off: bool = False
     drops: int = 0
     connections: int = 0
     client: "Any" = None
@@ -108,7 +113,16 @@ class FakePeripheral:
         asyncio.get_running_loop().call_later(self.down_for_s, self._come_back)
 
     def _come_back(self) -> None:
-        self.advertising = True
+        if not self.powered_off:
+            self.advertising = True
+
+    def power_off(self) -> None:
+        """Disappear for good."""
+        self.powered_off = True
+        self.advertising = False
+        self.device.streaming = False
+        if self.client is not None:
+            self.client._lost_link()
 
     def split(self, payloads: list[bytes]) -> list[bytes]:
         """Re-cut WitMotion notifications at random sizes when ``fragment`` is set."""
@@ -291,6 +305,9 @@ class _FakeClient(BaseBleakClient):
             limit = peripheral.drop_after_samples
             if limit is not None and peripheral.drops == 0 and peripheral.device.samples_sent >= limit:
                 peripheral.drop_link()
+                return
+            if peripheral.power_off_at_end and peripheral.device.exhausted:
+                peripheral.power_off()
                 return
             await asyncio.sleep(self._world.tick_s)
 

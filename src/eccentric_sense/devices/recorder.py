@@ -115,8 +115,14 @@ class Recorder:
         self._write_sidecar({"complete": False, "metadata": self.metadata})
 
     # ------------------------------------------------------------------ writing
-    def write(self, batch: SampleBatch, *, until_s: float | None = None) -> int:
-        """Append ``batch``; with ``until_s`` only samples before that time. Returns samples written."""
+    def write(self, batch: SampleBatch, *, until_s: float | None = None, after_gap: bool = False) -> int:
+        """Append ``batch``; with ``until_s`` only samples before that time. Returns samples written.
+
+        ``after_gap`` says the batch is the first after a disconnection (see
+        :meth:`Timeline.note_gap`).
+        """
+        if after_gap:
+            self.timeline.note_gap()
         times = self.timeline.times(batch)
         acc = np.asarray(batch.acc_g, dtype=float).reshape(-1, 3)
         gyr = None if batch.gyr_dps is None else np.asarray(batch.gyr_dps, dtype=float).reshape(-1, 3)
@@ -160,6 +166,8 @@ class Recorder:
             "samples": self.samples_written,
             "duration_s": round(self.last_time_s or 0.0, 6),
             "timeline_reanchors": self.timeline.reanchors,
+            # Device-timed streams only: samples missing between batches by device time.
+            "missing_samples_by_device_time": self.timeline.missing_samples,
             "metadata": self.metadata,
         }
         if stats is not None:
@@ -235,6 +243,19 @@ async def record(
     stop_wait = asyncio.ensure_future(stop.wait())
     reason = EndReason.END_OF_STREAM
     iterator = source.__aiter__()
+    delivered = 0  # samples taken from the source so far
+    gaps_seen = 0
+
+    def follows_gap(batch: SampleBatch) -> bool:
+        nonlocal delivered, gaps_seen
+        starts = source.gap_starts
+        after = False
+        while gaps_seen < len(starts) and starts[gaps_seen] <= delivered:
+            gaps_seen += 1
+            after = True
+        delivered += len(batch)
+        return after
+
     try:
         while True:
             next_batch = asyncio.ensure_future(iterator.__anext__())
@@ -249,7 +270,7 @@ async def record(
                 # A live source only ends by itself when the device is gone for good.
                 reason = EndReason.END_OF_STREAM if source.transport == "replay" else EndReason.DEVICE_GONE
                 break
-            written = recorder.write(batch, until_s=duration_s)
+            written = recorder.write(batch, until_s=duration_s, after_gap=follows_gap(batch))
             if source.pending() == 0:
                 recorder.flush()
             if on_batch is not None:
@@ -262,6 +283,6 @@ async def record(
         await source.close()
         # Whatever arrived while closing (the device may still have been sending) is kept.
         async for batch in iterator:
-            recorder.write(batch, until_s=duration_s)
+            recorder.write(batch, until_s=duration_s, after_gap=follows_gap(batch))
         recorder.flush()
     return reason

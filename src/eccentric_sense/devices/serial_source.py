@@ -124,15 +124,21 @@ class SerialSource(Source):
         """Open the port, start the reader, configure the device and start streaming."""
         self._port = await asyncio.to_thread(self._open_port)
         if self.protocol == "es1":
-            self._control = Es1Control(
-                self._write_message, where=self.uri, timeout_s=self.command_timeout_s,
-                retries=self.command_retries,
-                hint=f"; is it an es1 device, and is {self.baudrate} baud right (--baud)?",
-            )
-            self._decoder = Es1SerialDecoder(on_message=self._control.on_message)
+            if self._decoder is None:
+                self._control = Es1Control(
+                    self._write_message, where=self.uri, timeout_s=self.command_timeout_s,
+                    retries=self.command_retries,
+                    hint=f"; is it an es1 device, and is {self.baudrate} baud right (--baud)?",
+                )
+                self._decoder = Es1SerialDecoder(on_message=self._control.on_message)
+                self._use_decoder_stats(self._decoder.stats)
+            else:
+                # Same decoder after a reconnect: its clock unwrapping carries on
+                # (so the gap shows in device time); the sequence starts afresh.
+                self._decoder.reset_stream()
         else:
             self._decoder = WitmotionSerialDecoder()
-        self._use_decoder_stats(self._decoder.stats)
+            self._use_decoder_stats(self._decoder.stats)
         self._start_reader()
         try:
             if self._control is not None:

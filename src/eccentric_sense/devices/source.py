@@ -171,6 +171,11 @@ class Source:
             raise item
         return item
 
+    @property
+    def gap_starts(self) -> tuple[int, ...]:
+        """For each gap so far, the number of samples delivered before it."""
+        return tuple(g.after_sample for g in self._gaps)
+
     def pending(self) -> int:
         """Number of batches waiting in the queue."""
         return 0 if self._queue is None else self._queue.qsize()

@@ -40,7 +40,20 @@ class Timeline:
         self._host_origin: float | None = None  # host time of recording time 0
         self._last_time: float | None = None
         self._last_host: float | None = None
+        self._after_gap = False
         self.reanchors = 0
+        #: Samples missing between batches according to device time and the
+        #: nominal rate (an independent check of the decoder's sequence-based count).
+        self.missing_samples = 0
+
+    def note_gap(self) -> None:
+        """The next batch follows a disconnection.
+
+        Device times show the gap by themselves; host-timed samples would
+        otherwise be placed right after the last one, hiding it, so the next
+        batch is placed after the host-measured time since the previous one.
+        """
+        self._after_gap = True
 
     @property
     def last_time_s(self) -> float | None:
@@ -60,6 +73,7 @@ class Timeline:
             times = self._from_host(n, host)
         if n:
             self._last_time = float(times[-1])
+            self._after_gap = False
         self._last_host = host
         return times
 
@@ -69,6 +83,9 @@ class Timeline:
             start = 0.0 if self._last_time is None else self._host_estimate(host, device.size)
             self._device_offset = start - float(device[0])
         times = device + self._device_offset
+        if self._last_time is not None and self.nominal_rate_hz and times[0] > self._last_time:
+            skipped = round((times[0] - self._last_time) * self.nominal_rate_hz) - 1
+            self.missing_samples += max(0, skipped)
         if self._last_time is not None and times[0] <= self._last_time:
             # The device clock restarted (a reboot between two connections):
             # continue the axis on the host clock from here on.
@@ -96,7 +113,10 @@ class Timeline:
         if period == 0.0:
             return _strictly_after(self._last_time + (now - self._last_time) * steps / n, self._last_time)
         candidate = self._last_time + period * steps
-        if now - candidate[-1] > max(5 * period, 0.1):
+        if self._after_gap and self._last_host is not None:
+            self.reanchors += 1
+            candidate = self._last_time + (host - self._last_host) - period * (n - steps)
+        elif now - candidate[-1] > max(5 * period, 0.1):
             # The stream stalled (a gap, lost packets, or a device slower than
             # nominal): the receive time is the best estimate of the last sample.
             self.reanchors += 1

@@ -1,0 +1,128 @@
+"""BLE through the real ``bleak.BleakScanner`` / ``bleak.BleakClient`` with an emulated radio.
+
+The emulated devices (:mod:`eccentric_sense.devices.fake_ble`) plug in through
+bleak's public ``backend=`` parameter, so bleak's own client code (UUID
+resolution, notification wrapping, disconnect callback) runs unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("bleak")
+
+from eccentric_sense.devices.ble_source import scan_devices  # noqa: E402
+from eccentric_sense.devices.emulator import Es1Device, WitmotionBleDevice  # noqa: E402
+from eccentric_sense.devices.errors import DeviceNotFoundError  # noqa: E402
+from eccentric_sense.devices.fake_ble import FakeBleWorld, FakePeripheral  # noqa: E402
+from eccentric_sense.devices.recorder import EndReason, Recorder, record  # noqa: E402
+from eccentric_sense.devices.source import open_source  # noqa: E402
+from eccentric_sense.io.canonical import read_recording  # noqa: E402
+
+from device_test_support import (  # noqa: E402
+    assert_quantised_equal,
+    make_recording,
+    match_by_acc,
+    match_by_time,
+    sidecar,
+)
+
+
+async def _record_ble(world: FakeBleWorld, target: str, protocol: str, out: Path, **options):
+    scanner, client = world.backends()
+    source = open_source(
+        f"ble:{target}", protocol=protocol, scanner_backend=scanner, client_backend=client,
+        scan_timeout_s=2.0, reconnect_timeout_s=1.5, **options,
+    )
+    await source.open()
+    recorder = Recorder(out, metadata={"device": "emulated"}, gyroscope=source.has_gyroscope,
+                        nominal_rate_hz=source.sample_rate_hz)
+    reason = await record(source, recorder)
+    recorder.close(source.stats, ended_by=reason)
+    return reason, source.stats
+
+
+def test_es1_over_ble_survives_a_disconnect_in_the_middle_of_a_set(tmp_path: Path) -> None:
+    source = make_recording(tmp_path / "source.csv", rate_hz=100, duration_s=12, seed=8)
+    device = Es1Device(source, speed=4, serial=False, max_batch=19)
+    peripheral = FakePeripheral("ES-BAR-1", "C0:FF:EE:00:00:01", device, drop_after_samples=500, down_for_s=0.4)
+    out = tmp_path / "capture.csv"
+    reason, stats = asyncio.run(_record_ble(FakeBleWorld([peripheral]), "ES-BAR-1", "es1", out))
+
+    assert reason == EndReason.DEVICE_GONE  # the emulated sensor switched off at the end
+    assert peripheral.connections == 2 and stats.reconnects == 1
+    captured = read_recording(out)
+    index = match_by_time(source, captured)  # device time: every sample at its own time
+    assert_quantised_equal(source, captured, index)
+    # The gap is in the data (a jump in time), not papered over.
+    jumps = np.flatnonzero(np.diff(index) > 1)
+    assert jumps.size == 1
+    before, after = index[jumps[0]], index[jumps[0] + 1]
+    assert before + 1 >= 500 and after - before > 10
+    # ... and recorded in the sidecar, after exactly the samples received before the drop.
+    gap = sidecar(out)["gaps"][0]
+    assert gap["reason"] == "disconnected" and gap["duration_s"] > 0
+    assert gap["time_before_s"] == pytest.approx(captured.time_s[jumps[0]])
+    # Recording continued after the reconnect up to the end of the set.
+    assert index[-1] == source.n_samples - 1
+    assert captured.n_samples == stats.samples == device.samples_sent
+
+
+def test_witmotion_ble_fragmented_notifications_and_a_drop(tmp_path: Path) -> None:
+    source = make_recording(tmp_path / "source.csv", rate_hz=50, duration_s=16, seed=9)
+    device = WitmotionBleDevice(source, speed=4)
+    peripheral = FakePeripheral("WT901BLE67", "C0:FF:EE:00:00:02", device, drop_after_samples=300,
+                                down_for_s=0.3, fragment=True, seed=4)
+    out = tmp_path / "capture.csv"
+    reason, stats = asyncio.run(_record_ble(FakeBleWorld([peripheral]), "C0:FF:EE:00:00:02", "witmotion", out,
+                                            sample_rate_hz=50))
+
+    assert reason == EndReason.DEVICE_GONE
+    assert stats.reconnects == 1
+    # The device was configured through the 9a34fb write characteristic: unlock, then rate 50 Hz.
+    assert device.commands_seen[:2] == [(0x69, 0xB588), (0x03, 0x08)]
+    captured = read_recording(out)
+    index = match_by_acc(source, captured)
+    assert np.all(np.diff(index) > 0)
+    assert_quantised_equal(source, captured, index)
+    assert captured.n_samples == device.samples_sent  # fragmentation lost nothing
+    # Host-timed: the disconnection shows as one time jump at least as long as
+    # the device was away; elsewhere samples are one nominal period apart.
+    info = sidecar(out)
+    assert info["gaps"][0]["duration_s"] > peripheral.down_for_s
+    step = np.diff(captured.time_s)
+    assert np.sum(step > 1.5 / 50) == 1
+    assert step.max() >= peripheral.down_for_s
+    assert info["metadata"]["device"] == "emulated"
+
+
+def test_ble_device_not_found_names_what_was_looked_for(tmp_path: Path) -> None:
+    world = FakeBleWorld([])
+    scanner, client = world.backends()
+
+    async def run() -> None:
+        source = open_source("ble:NoSuchBar", protocol="es1", scanner_backend=scanner, client_backend=client,
+                             scan_timeout_s=0.3)
+        await source.open()
+
+    with pytest.raises(DeviceNotFoundError) as error:
+        asyncio.run(run())
+    assert str(error.value).startswith("ble:NoSuchBar: no device named 'NoSuchBar' found within 0.3 s")
+
+
+def test_scan_lists_readable_sensors_strongest_first(tmp_path: Path) -> None:
+    source = make_recording(tmp_path / "source.csv", rate_hz=50, duration_s=1)
+    world = FakeBleWorld([
+        FakePeripheral("WT901BLE67", "C0:FF:EE:00:00:02", WitmotionBleDevice(source), rssi=-70),
+        FakePeripheral("ES-BAR-1", "C0:FF:EE:00:00:01", Es1Device(source, serial=False), rssi=-40),
+    ])
+    scanner, _ = world.backends()
+    found = asyncio.run(scan_devices(0.2, scanner_backend=scanner))
+    assert [(d.name, d.address, d.rssi, d.protocol) for d in found] == [
+        ("ES-BAR-1", "C0:FF:EE:00:00:01", -40, "es1"),
+        ("WT901BLE67", "C0:FF:EE:00:00:02", -70, "witmotion"),
+    ]

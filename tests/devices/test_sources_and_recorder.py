@@ -1,0 +1,143 @@
+"""Replay source, time axis, recorder, URIs and the scan command."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eccentric_sense.devices.emulator import parse_witmotion_commands
+from eccentric_sense.devices.errors import DeviceError, DeviceNotFoundError
+from eccentric_sense.devices.recorder import EndReason, Recorder, record
+from eccentric_sense.devices.source import open_source
+from eccentric_sense.devices.timeline import Timeline
+from eccentric_sense.devices.types import SampleBatch
+from eccentric_sense.io.canonical import read_recording
+
+from device_test_support import CLI, make_recording, record_cli, sidecar
+
+
+def _batch(device_time_s, host_time_s: float) -> SampleBatch:
+    device_time_s = np.asarray(device_time_s, dtype=float)
+    return SampleBatch(device_time_s=device_time_s, acc_g=np.zeros((device_time_s.size, 3)), host_time_s=host_time_s)
+
+
+def test_replay_through_the_cli_reproduces_the_file_exactly(tmp_path: Path) -> None:
+    source = make_recording(tmp_path / "source.csv", rate_hz=200, duration_s=5, seed=3)
+    out = tmp_path / "copy.csv"
+    result = record_cli(f"replay:{tmp_path / 'source.csv'}", "--speed", "0", "--out", str(out), "--exercise", "bench")
+    assert result.returncode == 0, result.stderr
+    copy = read_recording(out)
+    np.testing.assert_array_equal(copy.time_s, source.time_s)
+    np.testing.assert_allclose(copy.acc_g, source.acc_g, atol=5e-8)
+    np.testing.assert_allclose(copy.gyr_dps, source.gyr_dps, atol=5e-6)
+    assert copy.metadata["exercise"] == "bench" and copy.metadata["sample_rate_hz"] == "200"
+    info = sidecar(out)
+    assert info["complete"] is True and info["ended_by"] == EndReason.END_OF_STREAM
+    assert info["samples"] == source.n_samples
+
+
+def test_duration_stops_the_recording_at_that_time(tmp_path: Path) -> None:
+    make_recording(tmp_path / "source.csv", rate_hz=100, duration_s=5)
+    out = tmp_path / "cut.csv"
+
+    async def run() -> str:
+        source = open_source(f"replay:{tmp_path / 'source.csv'}", speed=0)
+        await source.open()
+        recorder = Recorder(out, gyroscope=source.has_gyroscope, nominal_rate_hz=source.sample_rate_hz)
+        reason = await record(source, recorder, duration_s=2.0)
+        recorder.close(source.stats, ended_by=reason)
+        return reason
+
+    assert asyncio.run(run()) == EndReason.DURATION
+    cut = read_recording(out)
+    assert cut.n_samples == 200 and cut.time_s[-1] == pytest.approx(1.99)
+
+
+def test_timeline_uses_device_time_from_zero_and_survives_a_clock_restart() -> None:
+    timeline = Timeline(100.0)
+    first = timeline.times(_batch([5000.00, 5000.01], host_time_s=10.0))
+    np.testing.assert_allclose(first, [0.0, 0.01])
+    # A device gap shows as a time jump.
+    np.testing.assert_allclose(timeline.times(_batch([5001.00], host_time_s=11.0)), [1.0])
+    # The device rebooted (its clock restarted): continue on the host clock, never backwards.
+    after = timeline.times(_batch([0.02, 0.03], host_time_s=13.0))
+    assert after[0] > 1.0 and np.all(np.diff(after) > 0)
+    assert after[-1] == pytest.approx(3.0)
+    assert timeline.reanchors == 1 and timeline.missing_samples == 98  # 0.02 .. 0.99 s
+
+
+def test_timeline_spaces_host_timed_samples_and_shows_a_stall() -> None:
+    timeline = Timeline(50.0)
+    nan3 = [np.nan] * 3
+    np.testing.assert_allclose(timeline.times(_batch(nan3, host_time_s=100.0)), [0.0, 0.02, 0.04])
+    # Delivered late together: still one period apart.
+    np.testing.assert_allclose(timeline.times(_batch(nan3, host_time_s=100.1)), [0.06, 0.08, 0.10])
+    # A stall of a second: re-anchored on the host clock.
+    stalled = timeline.times(_batch(nan3, host_time_s=101.2))
+    np.testing.assert_allclose(stalled, [1.16, 1.18, 1.20])
+    # After a disconnection the host-measured gap is inserted even when running ahead.
+    timeline.note_gap()
+    np.testing.assert_allclose(timeline.times(_batch([np.nan], host_time_s=101.7)), [1.70])
+
+
+def test_recorder_refuses_to_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "exists.csv"
+    out.write_text("keep me")
+    with pytest.raises(Exception, match="already exists"):
+        Recorder(out)
+    assert out.read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    ("uri", "options", "message"),
+    [
+        ("usb:/dev/ttyUSB0", {}, "cannot understand the device 'usb:/dev/ttyUSB0'; use serial:PORT"),
+        ("serial:/dev/ttyUSB0", {}, "serial:/dev/ttyUSB0: say which protocol the device speaks (one of es1, witmotion)"),
+        ("ble:Bar", {"protocol": "polar"}, "unknown protocol 'polar'; known: es1, witmotion"),
+    ],
+)
+def test_bad_uris_get_one_line_errors(uri: str, options: dict, message: str) -> None:
+    with pytest.raises(DeviceError) as error:
+        open_source(uri, **options)
+    assert str(error.value).startswith(message)
+
+
+def test_replay_of_a_missing_file(tmp_path: Path) -> None:
+    async def run() -> None:
+        async with open_source(f"replay:{tmp_path / 'nope.csv'}"):
+            pass
+
+    with pytest.raises(DeviceNotFoundError, match="no such recording file"):
+        asyncio.run(run())
+
+
+def test_scan_without_a_bluetooth_adapter_is_one_clear_line() -> None:
+    """This machine (and CI) has no Bluetooth adapter and no BlueZ."""
+    result = subprocess.run([*CLI, "scan", "--timeout", "1"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.startswith("eccentric-sense: error: no Bluetooth adapter is available (")
+    assert result.stderr.count("\n") == 1
+
+
+_COMMAND = st.tuples(st.integers(0, 255), st.integers(0, 0xFFFF)).map(
+    lambda rv: (rv[0], rv[1], bytes([0xFF, 0xAA, rv[0], rv[1] & 0xFF, rv[1] >> 8]))
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_COMMAND, max_size=8), st.data())
+def test_emulated_witmotion_reads_commands_split_anywhere(commands, data) -> None:
+    stream = b"".join(c[2] for c in commands)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=6)))
+    buffer = bytearray()
+    parsed = []
+    for start, stop in zip([0, *cuts], [*cuts, len(stream)]):
+        buffer += stream[start:stop]
+        parsed += parse_witmotion_commands(buffer)
+    assert parsed == [(register, value) for register, value, _ in commands]
