@@ -114,6 +114,12 @@ def test_late_braking_threshold(end_speed, peak_at, expected):
     assert check.broken.tolist() == [expected]
 
 
+def test_late_braking_needs_a_moving_first_half():
+    velocity = np.concatenate([np.zeros(50), -np.r_[np.full(100, 0.01), np.linspace(0.01, 0.3, 100)], np.zeros(50)])
+    check = R.check_late_braking(velocity, np.array([50]), np.array([250]), last_fraction=0.25, speed_ratio=1.5)
+    assert not check.checked[0] and not check.broken[0]
+
+
 def test_late_braking_is_not_checked_on_empty_phases():
     check = R.check_late_braking(np.zeros(100), np.array([10]), np.array([10]), last_fraction=0.25, speed_ratio=1.5)
     assert not check.checked[0] and not check.broken[0]
@@ -130,6 +136,8 @@ def _handoff_signals(hold_s: float, wobble_m_s2: float, seed: int = 0):
     velocity[rest + lift + hold:] = -0.05
     noise = rng.normal(0.0, 0.005, n)
     acc = noise.copy()
+    acc[rest:rest + 30] += 1.0  # the hand-off lift speeds up ...
+    acc[rest + lift - 30:rest + lift] -= 1.0  # ... and stops: the hold starts here
     hold_slice = slice(rest + lift, rest + lift + hold)
     t = np.arange(hold) / RATE
     acc[hold_slice] += wobble_m_s2 * np.sin(2 * np.pi * 3.0 * t)
@@ -144,6 +152,7 @@ def _handoff_signals(hold_s: float, wobble_m_s2: float, seed: int = 0):
     [
         (1.0, 0.0, False),   # steady 1 s hold
         (1.0, 0.3, True),    # visible wobble during the hold
+        (1.0, 0.8, True),    # wobble so strong that the hold never starts
         (1.0, 0.1, False),   # wobble (spread 0.07) under the 0.12 m/s^2 floor
         (0.3, 0.0, True),    # hold too short
         (0.6, 0.0, False),   # just long enough
@@ -153,8 +162,8 @@ def test_unsteady_handoff(hold_s, wobble, expected):
     velocity, acc, still, start = _handoff_signals(hold_s, wobble)
     time_s = np.arange(velocity.size) / RATE
     check = R.check_unsteady_handoff(
-        time_s, velocity, acc, np.full(velocity.size, np.nan), still, np.array([start]),
-        min_hold_s=0.5, noise_multiple=4.0, min_motion_m_s2=0.12, onset_guard_s=0.1,
+        time_s, acc, np.full(velocity.size, np.nan), still, np.array([start]),
+        min_hold_s=0.5, noise_multiple=4.0, min_motion_m_s2=0.12, onset_guard_s=0.1, movement_m_s2=0.5,
     )
     assert check.checked[0]
     assert check.broken.tolist() == [expected]
@@ -166,17 +175,17 @@ def test_unsteady_handoff_threshold_follows_the_sensor_noise():
     t = np.arange(velocity.size) / RATE
     hold = slice(start - 100, start)
     wobble = 0.25 * np.sin(2 * np.pi * 3.0 * np.arange(100) / RATE)  # spread 0.18
-    args = dict(min_hold_s=0.5, noise_multiple=4.0, min_motion_m_s2=0.12, onset_guard_s=0.1)
+    args = dict(min_hold_s=0.5, noise_multiple=4.0, min_motion_m_s2=0.12, onset_guard_s=0.1, movement_m_s2=0.5)
     nan = np.full(velocity.size, np.nan)
     wobbly = noisy.copy()
     wobbly[hold] += wobble
-    quiet = R.check_unsteady_handoff(t, velocity, wobbly, nan, still, np.array([start]), **args)
+    quiet = R.check_unsteady_handoff(t, wobbly, nan, still, np.array([start]), **args)
     assert quiet.threshold[0] == pytest.approx(0.28, rel=0.15)
     assert not quiet.broken[0]
     # The same wobble on a quiet sensor is flagged (limit = the 0.12 floor).
     calm = acc.copy()
     calm[hold] += wobble
-    assert R.check_unsteady_handoff(t, velocity, calm, nan, still, np.array([start]), **args).broken[0]
+    assert R.check_unsteady_handoff(t, calm, nan, still, np.array([start]), **args).broken[0]
 
 
 def test_short_rom_against_set_median():

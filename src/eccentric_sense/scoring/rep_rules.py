@@ -218,7 +218,8 @@ def check_late_braking(
     """Peak downward speed in the last part of the phase and well above the first half's median.
 
     The measured value is the ratio peak speed / median speed of the
-    phase's first half (``inf`` if that median is zero).
+    phase's first half.  Phases whose first half is slower than the phase
+    threshold (0.02 m/s) are not checked.
     """
     velocity = np.asarray(velocity_m_s, dtype=float)
     starts = np.asarray(starts, dtype=int)
@@ -234,8 +235,10 @@ def check_late_braking(
         peak_at = int(np.argmax(down))
         late[i] = peak_at >= n * (1.0 - last_fraction)
         first_half = float(np.median(down[: n // 2]))
-        peak = float(down[peak_at])
-        ratio[i] = peak / first_half if first_half > 0 else np.inf
+        ratio[i] = float(down[peak_at]) / first_half if first_half > 0 else np.inf
+        # A first half slower than the phase threshold is not a descent the
+        # ratio can describe (it happens only with a broken velocity estimate).
+        checked[i] = first_half >= PHASE_SPEED_THRESHOLD_M_S
     broken = late & (ratio > speed_ratio)
     return make_check(
         "late_braking", broken, checked, ratio, speed_ratio,
@@ -270,7 +273,6 @@ def _window_spread(signal: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.nda
 
 def check_unsteady_handoff(
     time_s: np.ndarray,
-    velocity_m_s: np.ndarray,
     vertical_acc_lp_mps2: np.ndarray,
     horizontal_acc_mps2: np.ndarray,
     still: np.ndarray,
@@ -280,12 +282,16 @@ def check_unsteady_handoff(
     noise_multiple: float,
     min_motion_m_s2: float,
     onset_guard_s: float,
+    movement_m_s2: float,
 ) -> RuleCheck:
     """Motion during the hold before each descent, or a hold that is too short.
 
-    The hold is the time since the bar (or body) last moved faster than the
-    phase threshold (0.02 m/s) before the descent.  Motion is the spread of
-    the vertical (and, where known, horizontal) acceleration over the
+    The hold runs from the end of the previous movement (the last sample,
+    before the descent's onset guard, where the low-passed vertical
+    acceleration reached ``movement_m_s2``: the hand-off lift, the jump or
+    the step up) to the start of the descent.  Acceleration is used rather
+    than velocity because it does not drift.  Motion is the spread of the
+    vertical (and, where known, horizontal) acceleration over the
     ``min_hold_s`` window that ends ``onset_guard_s`` before the descent,
     compared with ``noise_multiple`` times the same spread over the
     recording's motionless samples (and at least ``min_motion_m_s2``).
@@ -296,18 +302,19 @@ def check_unsteady_handoff(
     time_s = np.asarray(time_s, dtype=float)
     starts = np.asarray(starts, dtype=int)
     rate = 1.0 / float(np.median(np.diff(time_s)))
-    moving = np.abs(np.asarray(velocity_m_s, dtype=float)) >= PHASE_SPEED_THRESHOLD_M_S
-    # Index of the last moving sample before each start (-1: none since the recording began).
+    vertical = np.asarray(vertical_acc_lp_mps2, dtype=float)
+    guard = int(round(onset_guard_s * rate))
+    hi = np.clip(starts - guard, 0, time_s.size)
+
+    moving = np.abs(vertical) >= movement_m_s2
+    # Index of the last moving sample before each window end (-1: none since the recording began).
     last_moving = np.maximum.accumulate(np.where(moving, np.arange(moving.size), -1))
-    before = np.where(starts > 0, last_moving[np.maximum(starts - 1, 0)], -1)
-    hold_from = np.where(before >= 0, time_s[np.clip(before + 1, 0, time_s.size - 1)], time_s[0])
+    before = np.where(hi > 0, last_moving[np.maximum(hi - 1, 0)], -1)
+    hold_from = time_s[np.clip(before + 1, 0, time_s.size - 1)]
     hold_s = time_s[np.clip(starts, 0, time_s.size - 1)] - hold_from
 
-    guard = int(round(onset_guard_s * rate))
     width = max(int(round(min_hold_s * rate)), 2)
-    hi = np.clip(starts - guard, 0, time_s.size)
     lo = np.clip(hi - width, 0, time_s.size)
-    vertical = np.asarray(vertical_acc_lp_mps2, dtype=float)
     horizontal = np.asarray(horizontal_acc_mps2, dtype=float)
     spread_v = _window_spread(vertical, lo, hi)
     noise_v = noise_spread(vertical, still)

@@ -212,10 +212,11 @@ def rep_checks(
             )
         elif rule.id == "unsteady_handoff" and have_kin:
             checks[rule.id] = R.check_unsteady_handoff(
-                time_s, kinematics.velocity_m_s, kinematics.vertical_acc_lp_mps2,
+                time_s, kinematics.vertical_acc_lp_mps2,
                 kinematics.horizontal_acc_mps2, kinematics.still, starts,
                 min_hold_s=p["min_hold_s"], noise_multiple=p["noise_multiple"],
                 min_motion_m_s2=p["min_motion_m_s2"], onset_guard_s=p["onset_guard_s"],
+                movement_m_s2=p["movement_m_s2"],
             )
         elif rule.id == "short_rom":
             checks[rule.id] = R.check_short_rom(
