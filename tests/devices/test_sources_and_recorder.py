@@ -141,3 +141,18 @@ def test_emulated_witmotion_reads_commands_split_anywhere(commands, data) -> Non
         buffer += stream[start:stop]
         parsed += parse_witmotion_commands(buffer)
     assert parsed == [(register, value) for register, value, _ in commands]
+
+
+def test_samples_missing_a_value_are_dropped_and_counted_not_filled(tmp_path: Path) -> None:
+    out = tmp_path / "holes.csv"
+    recorder = Recorder(out, gyroscope=True, nominal_rate_hz=100.0)
+    gyr = np.ones((4, 3))
+    gyr[1] = np.nan  # e.g. a WitMotion gyro packet lost before any was seen
+    recorder.write(SampleBatch(device_time_s=np.arange(4) * 0.01, acc_g=np.ones((4, 3)), gyr_dps=gyr,
+                               host_time_s=1.0))
+    recorder.write(SampleBatch(device_time_s=np.array([0.04]), acc_g=np.ones((1, 3)), gyr_dps=None, host_time_s=1.1))
+    recorder.close()
+    written = read_recording(out)  # still a valid file: no empty cells
+    np.testing.assert_allclose(written.time_s, [0.0, 0.02, 0.03])
+    info = sidecar(out)
+    assert info["incomplete_samples_dropped"] == 2 and info["samples"] == 3

@@ -75,7 +75,7 @@ class Recorder:
 
     Attributes
     ----------
-    samples_written, samples_flushed, last_time_s, timeline
+    samples_written, samples_flushed, incomplete_samples_dropped, last_time_s, timeline
     """
 
     def __init__(
@@ -105,10 +105,13 @@ class Recorder:
         self._dirty = False
         self.samples_written = 0
         self.samples_flushed = 0
+        self.incomplete_samples_dropped = 0
+        self.reached_until = False  # a batch reached the ``until_s`` of :meth:`write`
+        self._delivered = 0  # samples handed to :meth:`write`, kept or not
         self.last_time_s: float | None = None
         self._window_s = window_s
         self._window: Deque[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = deque()
-        # (samples written after each batch, time of its last sample): maps a gap's
+        # (samples handed over after each batch, time of the last written sample): maps a gap's
         # sample index to recording time at the end.
         self._count_marks: list[int] = []
         self._time_marks: list[float] = []
@@ -126,23 +129,31 @@ class Recorder:
         times = self.timeline.times(batch)
         acc = np.asarray(batch.acc_g, dtype=float).reshape(-1, 3)
         gyr = None if batch.gyr_dps is None else np.asarray(batch.gyr_dps, dtype=float).reshape(-1, 3)
-        if until_s is not None:
-            keep = times < until_s
-            if not keep.all():
-                times, acc = times[keep], acc[keep]
-                gyr = None if gyr is None else gyr[keep]
-        if times.size == 0:
-            return 0
         if self.gyroscope and gyr is None:
-            # A stream that lost its gyroscope mid-way: the canonical reader
-            # rejects empty cells, so keep the columns numeric (and say so).
-            gyr = np.zeros_like(acc)
-            self.metadata.setdefault("note", "gyroscope missing in part of the recording (written as 0)")
+            gyr = np.full_like(acc, np.nan)
+        # The canonical CSV has no empty cells: a sample missing a value (a
+        # lost gyroscope packet) is dropped and counted, never filled in.
+        keep = np.isfinite(acc).all(axis=1)
+        if self.gyroscope:
+            keep &= np.isfinite(gyr).all(axis=1)
+        self.incomplete_samples_dropped += int(keep.size - np.count_nonzero(keep))
+        if until_s is not None:
+            before = times < until_s
+            self.reached_until = self.reached_until or not before.all()
+            keep &= before
+        self._delivered += len(batch)
+        if not keep.all():
+            times, acc = times[keep], acc[keep]
+            gyr = None if gyr is None else gyr[keep]
+        if times.size == 0:
+            self._count_marks.append(self._delivered)
+            self._time_marks.append(self.last_time_s if self.last_time_s is not None else 0.0)
+            return 0
         self._writer.write(times, acc, gyr if self.gyroscope else None)
         self._dirty = True
         self.samples_written += times.size
         self.last_time_s = float(times[-1])
-        self._count_marks.append(self.samples_written)
+        self._count_marks.append(self._delivered)
         self._time_marks.append(self.last_time_s)
         self._window.append((times, acc, gyr))
         while self._window and self.last_time_s - self._window[0][0][-1] > self._window_s:
@@ -168,6 +179,7 @@ class Recorder:
             "timeline_reanchors": self.timeline.reanchors,
             # Device-timed streams only: samples missing between batches by device time.
             "missing_samples_by_device_time": self.timeline.missing_samples,
+            "incomplete_samples_dropped": self.incomplete_samples_dropped,
             "metadata": self.metadata,
         }
         if stats is not None:
@@ -275,7 +287,7 @@ async def record(
                 recorder.flush()
             if on_batch is not None:
                 on_batch(batch, written)
-            if duration_s is not None and written < len(batch):
+            if recorder.reached_until:
                 reason = EndReason.DURATION
                 break
     finally:
