@@ -170,6 +170,7 @@ def test_summary_chart_bars_colours_and_limits(strict_scored):
         import matplotlib.colors as mcolors
 
         assert mcolors.to_hex(colour) == (S.FAIL_COLOUR if failed else S.PASS_COLOUR).lower()
+        assert (descent[f"descent-rep-{n}"].get_hatch() == "//") == failed  # not colour alone
         assert targets[f"target-rep-{n}"].get_ydata()[0] == pytest.approx(30.0)
     limit = _by_gid(figure, "hard-bottom-limit")["hard-bottom-limit"]
     assert limit.get_ydata()[0] == pytest.approx(strict_scored.catalog.value("hard_bottom", "max_decel_m_s2"))

@@ -159,6 +159,9 @@ def tempo_chart(scored: Any, set_number: int, *, margin_s: float = 1.5) -> Any:
         layout = _label_layout(texts, px_per_rep)
         if layout.stagger:
             ax_v.set_ylim(v_lo - 0.42 * span, v_hi + 0.75 * span)
+        # Targets longer than the gap to the next descent would merge: alternate their heights.
+        starts = reps[C.ECC_START_S].to_numpy(float)
+        overlapping = bool(np.any(starts[:-1] + targets[:-1] > starts[1:]))
         top = blended_transform_factory(ax_v.transData, ax_v.transAxes)
         bottom = blended_transform_factory(ax_z.transData, ax_z.transAxes)
         for k, ((_, rep), target, centre, text) in enumerate(zip(reps.iterrows(), targets, centres, texts)):
@@ -173,7 +176,8 @@ def tempo_chart(scored: Any, set_number: int, *, margin_s: float = 1.5) -> Any:
                           ha="center", va="bottom", fontsize=14, color=S.BLUE, gid=f"rep-number-{number}")
             if _finite(rep[C.ECC_START_S]) and _finite(target):
                 start = float(rep[C.ECC_START_S])
-                ax_v.plot([start, start + float(target)], [0.07, 0.07], transform=top,
+                level = 0.12 if overlapping and k % 2 else 0.05
+                ax_v.plot([start, start + float(target)], [level, level], transform=top,
                           color=S.TARGET_COLOUR, lw=4, marker="|", markersize=18, markeredgewidth=3,
                           solid_capstyle="butt", gid=f"target-rep-{number}",
                           label=f"target ({target_text(scored)})" if k == 0 else "_nolegend_")
@@ -230,10 +234,15 @@ def _label_layout(texts: list[str], px_per_rep: float) -> _LabelLayout:
     return _LabelLayout(13 if _text_px(longest_line, 13) <= 2 * room else 11, "\n", True)
 
 
-def _bar_colours(reps: pd.DataFrame, rule: str, checked: np.ndarray) -> list[str]:
-    flagged = np.array([rule in list(f or []) for f in reps[C.FLAGS]], dtype=bool)
-    return [S.NEUTRAL_COLOUR if not ok else (S.FAIL_COLOUR if bad else S.PASS_COLOUR)
-            for ok, bad in zip(checked, flagged)]
+def _colour_bars(bars: Any, reps: pd.DataFrame, rule: str, checked: np.ndarray, gid: str) -> None:
+    """Pass/fail colours (and a hatch on failures, so colour is not the only cue)."""
+    flagged = [rule in list(f or []) for f in reps[C.FLAGS]]
+    for bar, number, ok, bad in zip(bars, reps[C.REP], checked, flagged):
+        bar.set_gid(f"{gid}-rep-{int(number)}")
+        bar.set_facecolor(S.NEUTRAL_COLOUR if not ok else (S.FAIL_COLOUR if bad else S.PASS_COLOUR))
+        if ok and bad:
+            bar.set_hatch("//")
+            bar.set_edgecolor(S.BLACK)
 
 
 def _bar_values(ax: Any, bars: Any, values: np.ndarray, fmt: str) -> None:
@@ -274,10 +283,8 @@ def set_summary_chart(scored: Any, set_number: int) -> Any:
         width = 0.7
 
         # Descent time against the target (pass/fail colour, target per rep).
-        bars = ax_d.bar(numbers, np.nan_to_num(descent), width,
-                        color=_bar_colours(reps, "ecc_too_fast", np.isfinite(targets) & np.isfinite(descent)))
-        for bar, number in zip(bars, numbers):
-            bar.set_gid(f"descent-rep-{number}")
+        bars = ax_d.bar(numbers, np.nan_to_num(descent), width)
+        _colour_bars(bars, reps, "ecc_too_fast", np.isfinite(targets) & np.isfinite(descent), "descent")
         _bar_values(ax_d, bars, descent, ".1f")
         y_top = max(np.nanmax(np.concatenate([descent, targets, [1.0]])) * 1.3, 1.0)
         for number, target in zip(numbers, targets):
@@ -288,13 +295,11 @@ def set_summary_chart(scored: Any, set_number: int) -> Any:
                           gid=f"target-rep-{number}")
         ax_d.set_ylim(0, y_top)
         ax_d.set_ylabel("descent, s")
-        ax_d.set_title(f"Descent time: {target_text(scored)} (green = met)", loc="left", fontsize=18)
+        ax_d.set_title(f"Descent time: {target_text(scored)} (green = met, hatched = short)", loc="left", fontsize=18)
 
         # Bottom deceleration against the hard-bottom limit.
-        bars = ax_b.bar(numbers, np.nan_to_num(decel), width,
-                        color=_bar_colours(reps, "hard_bottom", np.isfinite(decel) & np.isfinite(decel_limit)))
-        for bar, number in zip(bars, numbers):
-            bar.set_gid(f"decel-rep-{number}")
+        bars = ax_b.bar(numbers, np.nan_to_num(decel), width)
+        _colour_bars(bars, reps, "hard_bottom", np.isfinite(decel) & np.isfinite(decel_limit), "decel")
         _bar_values(ax_b, bars, decel, ".1f")
         if np.isfinite(decel_limit):
             ax_b.axhline(decel_limit, color=S.TARGET_COLOUR, lw=3, ls="--", gid="hard-bottom-limit",
