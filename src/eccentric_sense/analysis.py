@@ -42,7 +42,7 @@ from .pipeline.drift import (
 from .pipeline.segmentation import CONCENTRIC, ECCENTRIC, PhaseSegmenter
 from .pipeline.timebase import regularize_timebase
 from .pipeline.types import Kinematics, Phase, RepSegment, SetSegment
-from .pipeline.vertical import GyroAidedVertical, local_gravity_reading, horizontal_acceleration, lowpass_zero_phase, vertical_acceleration
+from .pipeline.vertical import GyroAidedVertical, horizontal_acceleration, lowpass_zero_phase, vertical_acceleration
 from .recording import Recording
 
 __all__ = ["AnalysisSettings", "AnalysisResult", "analyze", "compute_kinematics", "rep_table"]
@@ -163,7 +163,7 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
         up_sensor = aided.gravity_direction_sensor_
     else:
         # No gyroscope: the rotation-invariant norm method.
-        vertical = vertical_acceleration(uniform.acc_mps2, calibration, quiet)
+        vertical = vertical_acceleration(uniform.acc_mps2, calibration, quiet, fs)
         horizontal = horizontal_acceleration(uniform.acc_mps2, None, fs, calibration)
         force = uniform.acc_mps2 - calibration.bias_mps2
         up_sensor = force / np.maximum(np.linalg.norm(force, axis=1, keepdims=True), 1e-9)
@@ -393,11 +393,9 @@ def analyze(
     # returns to the same height at every top and bottom) and removed from the
     # vertical acceleration; rests are then re-judged.
     calibration = state.calibration
-    # How a bias vector leaks into the vertical: through the up-direction's
-    # change relative to the quiet runs (where the local gravity reading absorbs it).
-    unit = state.up_sensor - np.column_stack(
-        [local_gravity_reading(state.up_sensor[:, k], state.quiet) for k in range(3)]
-    )
+    # A remaining bias vector leaks into the vertical through the change of
+    # the up-direction (its constant part goes with the drift).
+    unit = state.up_sensor - (state.up_sensor[state.quiet].mean(axis=0) if state.quiet.any() else 0.0)
     gain = 1.0 / calibration.scale
     total_bias = np.zeros(3)
     vertical = state.vertical

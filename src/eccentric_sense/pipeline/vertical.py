@@ -32,27 +32,65 @@ def lowpass_zero_phase(x: np.ndarray, cutoff_hz: float, sample_rate_hz: float, *
     return signal.sosfiltfilt(sos, x, axis=axis)
 
 
-def local_gravity_reading(magnitude: np.ndarray, quiet: np.ndarray) -> np.ndarray:
-    """The sensor's reading of gravity at every sample, from the quiet runs.
+def gravity_reading_model(
+    magnitude: np.ndarray,
+    up_sensor: np.ndarray,
+    quiet: np.ndarray,
+    *,
+    piece: int,
+    bias_scale_mps2: float = 0.5,
+) -> tuple[float, np.ndarray]:
+    """How the sensor's reading of gravity depends on its orientation.
 
-    Offsets and sensitivity errors make a still sensor read between about
-    0.95 and 1.07 g, and the reading changes when the sensor ends up in
-    another orientation (re-racking, a walkout that turns the bar).  Each
-    quiet run gives its own reading (the median over the run: a run that
-    holds the faint start and end of a slow descent also holds its cruise,
-    where the reading is exact); in between, the reading is interpolated.
+    A still accelerometer reads ``r0 + b . u`` along gravity, where ``u`` is
+    the direction of "up" in the sensor frame and ``b`` its offset vector
+    (offsets of tens of mg are normal).  Rolling the bar changes ``u`` and so
+    the reading, by up to ``|b|``: integrated over a slow descent that is a
+    large velocity error.  Every quiet piece (rest or cruise: zero
+    acceleration) is one equation; a ridge-regularised, iteratively
+    reweighted least squares over all of them gives ``r0`` and ``b``.  The
+    ridge keeps ``b`` at zero where the orientations do not vary enough to
+    tell it apart from ``r0``.  Fitting against orientation rather than
+    interpolating over time means the faint accelerations at the start and
+    end of a slow descent (which sit at the same orientation as the rest of
+    the descent) are not absorbed.
+
+    Returns
+    -------
+    r0 : float, m/s^2
+    b : (3,) m/s^2
     """
-    runs = mask_to_runs(quiet)
-    if runs.shape[0] == 0:
-        return np.full(magnitude.shape, float(np.median(magnitude)))
-    medians = np.array([np.median(magnitude[a:b]) for a, b in runs])  # per run
-    knots_t = runs.astype(float).ravel() + np.array([0.0, -1.0] * len(runs))
-    knots_v = np.repeat(medians, 2)
-    return np.interp(np.arange(magnitude.size, dtype=float), knots_t, knots_v)
+    pieces = split_runs(quiet, piece, max(piece // 2, 1))
+    if pieces.shape[0] < 4:
+        value = float(np.median(magnitude[quiet])) if quiet.any() else float(np.median(magnitude))
+        return value, np.zeros(3)
+    csum_m = np.concatenate([[0.0], np.cumsum(magnitude)])
+    csum_u = np.vstack([np.zeros((1, 3)), np.cumsum(up_sensor, axis=0)])
+    length = (pieces[:, 1] - pieces[:, 0]).astype(float)
+    m = (csum_m[pieces[:, 1]] - csum_m[pieces[:, 0]]) / length
+    u = (csum_u[pieces[:, 1]] - csum_u[pieces[:, 0]]) / length[:, None]
+    u_mean = np.average(u, axis=0, weights=length)
+    design = np.column_stack([np.ones(len(m)), u - u_mean])
+    weights = np.sqrt(length / length.mean())
+    ridge = np.diag([0.0, 1.0, 1.0, 1.0]) * (0.05 / bias_scale_mps2)
+    params = np.zeros(4)
+    for _ in range(4):  # reweighting: pieces with real acceleration in them are outliers
+        a = np.vstack([design * weights[:, None], ridge])
+        y = np.concatenate([m * weights, np.zeros(4)])
+        params, *_ = np.linalg.lstsq(a, y, rcond=None)
+        residual = np.abs(design @ params - m)
+        scale = max(1.4826 * float(np.median(residual)), 0.005)
+        huber = np.where(residual <= 2.0 * scale, 1.0, 2.0 * scale / np.maximum(residual, 1e-12))
+        weights = np.sqrt(length / length.mean() * huber)
+    r0 = float(params[0] - params[1:] @ u_mean)
+    return r0, params[1:]
 
 
 def vertical_acceleration(
-    acc_mps2: np.ndarray, calibration: AccelerometerCalibration, quiet: np.ndarray | None = None
+    acc_mps2: np.ndarray,
+    calibration: AccelerometerCalibration,
+    quiet: np.ndarray | None = None,
+    sample_rate_hz: float = 100.0,
 ) -> np.ndarray:
     """Vertical bar acceleration (up positive, gravity removed), m/s^2.
 
@@ -62,7 +100,14 @@ def vertical_acceleration(
     calibration : from :func:`~eccentric_sense.pipeline.calibration.fit_accelerometer_calibration`
     """
     norm = calibration.corrected_norm(acc_mps2)
-    reading = calibration.gravity_reading_mps2 if quiet is None else local_gravity_reading(norm, quiet)
+    if quiet is None:
+        reading = calibration.gravity_reading_mps2
+    else:
+        # Without a gyroscope the direction of the specific force stands in for "up".
+        up = lowpass_zero_phase(acc_mps2, 2.0, sample_rate_hz, order=2)
+        up /= np.maximum(np.linalg.norm(up, axis=1, keepdims=True), 1e-9)
+        r0, b = gravity_reading_model(norm, up, quiet, piece=max(int(0.5 * sample_rate_hz), 2))
+        reading = r0 + up @ b
     return (norm - reading) / calibration.scale
 
 
@@ -177,15 +222,16 @@ class GyroAidedVertical:
             # specific force in a quiet piece also holds the faint acceleration
             # of a slow descent's start or end, which must not be absorbed.
             g_unit = g_ref / np.maximum(np.linalg.norm(g_ref, axis=1), 1e-9)[:, None]
-            along_raw = np.sum(f_ref * g_unit, axis=1)
-            g_norm = local_gravity_reading(along_raw, quiet[lo:hi])
             along = np.sum(f_ref * g_unit, axis=1)
+            up_sensor[lo:hi] = orientation.inv().apply(g_unit)
+            r0, b = gravity_reading_model(along, up_sensor[lo:hi], quiet[lo:hi], piece=max(int(self.piece_s * fs), 2))
+            g_norm = r0 + up_sensor[lo:hi] @ b
+            self.reading_bias_mps2_ = b
             # The reading of gravity is removed as an offset (see
             # AccelerometerCalibration.scale for why it is not a scale factor).
             vertical[lo:hi] = (along - g_norm) / self.scale
             lateral = f_ref - along[:, None] * g_unit
             horizontal[lo:hi] = np.linalg.norm(lateral, axis=1) / self.scale
-            up_sensor[lo:hi] = orientation.inv().apply(g_unit)
         self.vertical_ = vertical
         self.horizontal_ = horizontal
         self.gravity_direction_sensor_ = up_sensor
