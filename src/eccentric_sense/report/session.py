@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -142,6 +143,8 @@ def write_scored_report(
         from matplotlib.backends.backend_pdf import PdfPages
 
         pdf_pages = PdfPages(out / PDF_FILE)
+        for page in _text_pages(items, title):
+            pdf_pages.savefig(page)
     try:
         for item in items:
             for set_number in item.scored.sets[C.SET].astype(int):
@@ -159,6 +162,48 @@ def write_scored_report(
     path = out / REPORT_FILE
     path.write_text(H.page(title, _body(items, title, pdf)), encoding="utf-8")
     return path
+
+
+# ----------------------------------------------------------------------------- PDF text pages
+
+_LINES_PER_PAGE = 58
+
+
+def _summary_lines(items: list[ReportedRecording], title: str) -> list[str]:
+    """The report's tables and advice as plain text lines (for the PDF)."""
+    lines = [title, ""]
+    for item in items:
+        scored = item.scored
+        lines += [f"== {item.name}", f"   protocol {scored.protocol}, {target_text(scored)}; "
+                  f"exercise {scored.exercise or 'not given'}"]
+        for _, row in scored.sets.iterrows():
+            number = int(row[C.SET])
+            lines.append("")
+            lines += textwrap.wrap(f"Set {number}: {_set_summary_text(row)}", 96, subsequent_indent="   ")
+            lines.append(f"   {'rep':>3} {'tempo':>9} {'descent s':>9} {'score':>5}  flags")
+            for _, rep in scored.reps[scored.reps[C.SET] == number].sort_values(C.REP).iterrows():
+                flags = ", ".join(rep[C.FLAGS]) or "ok"
+                lines.append(f"   {int(rep[C.REP]):>3} {rep[C.TEMPO]:>9} {H.fmt(rep[C.ECC_DURATION_S], 1):>9} "
+                             f"{H.fmt(rep[C.CONTROL_SCORE], 0):>5}  {flags}")
+        lines += ["", "Advice:"]
+        for advice in getattr(scored, "advice", []) or []:
+            lines += textwrap.wrap(str(advice), 96, initial_indent="  - ", subsequent_indent="    ")
+        lines.append("")
+    return lines
+
+
+def _text_pages(items: list[ReportedRecording], title: str) -> list[Any]:
+    from . import _style as S
+
+    lines = _summary_lines(items, title)
+    pages = []
+    for start in range(0, len(lines), _LINES_PER_PAGE):
+        figure = S.new_figure(11.69, width_in=8.27)  # A4 portrait
+        figure.set_layout_engine("none")
+        figure.text(0.06, 0.96, "\n".join(lines[start:start + _LINES_PER_PAGE]), va="top", ha="left",
+                    family="monospace", fontsize=8.5)
+        pages.append(figure)
+    return pages
 
 
 # ----------------------------------------------------------------------------- HTML body
@@ -215,6 +260,10 @@ def _rep_rows(scored: Any, set_number: int) -> tuple[list[list[str]], list[str]]
 
 
 def _set_summary(row: pd.Series) -> str:
+    return "<p>" + H.esc(_set_summary_text(row)) + "</p>"
+
+
+def _set_summary_text(row: pd.Series) -> str:
     flags = list(row[C.SET_FLAGS] or [])
     parts = [
         f"{int(row[C.SET_REPS])} reps ({row[C.SET_FIRST_PHASE]} first)",
@@ -224,7 +273,7 @@ def _set_summary(row: pd.Series) -> str:
         f"velocity loss {H.fmt(row[C.SET_VELOCITY_LOSS_PCT], 0)} %",
         "set flags: " + (", ".join(flags) if flags else "none"),
     ]
-    return "<p>" + H.esc("; ".join(parts)) + "</p>"
+    return "; ".join(parts)
 
 
 def _body(items: list[ReportedRecording], title: str, pdf: bool) -> str:
