@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import subprocess
 import sys
 
@@ -11,7 +10,7 @@ import pandas as pd
 import pytest
 
 from eccentric_sense import columns as C
-from eccentric_sense.report import flag_moments, rep_label, set_summary_chart, tempo_chart
+from eccentric_sense.report import rep_label, set_summary_chart, tempo_chart
 from eccentric_sense.report import _style as S
 
 

@@ -92,3 +92,19 @@ def test_bad_usage_is_one_clear_line(argv, message, bench_csv, tmp_path, capsys)
     err = capsys.readouterr().err.strip()
     assert message in err and err.startswith("eccentric-sense: error:") and "\n" not in err
     assert not (tmp_path / "o" / "report.html").exists()
+
+
+def test_a_recording_without_reps_still_gets_a_report(tmp_path: Path):
+    import numpy as np
+
+    from eccentric_sense.io import write_recording
+    from eccentric_sense.recording import Recording
+
+    rng = np.random.default_rng(0)
+    t = np.arange(0, 15, 0.01)
+    still = Recording(time_s=t, acc_mps2=np.array([0.0, 0.0, 9.80665]) + rng.normal(0, 0.02, (t.size, 3)),
+                      gyr_rads=rng.normal(0, 0.001, (t.size, 3)))
+    write_recording(still, tmp_path / "still.csv")
+    page = write_report([tmp_path / "still.csv"], tmp_path / "out").read_text(encoding="utf-8")
+    assert "No reps were found" in page
+    assert not _images(page) and not list((tmp_path / "out").glob("*.png"))
