@@ -85,15 +85,21 @@ class Emulator:
         self.stop()
 
 
-def record_cli(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-    """Run ``eccentric-sense record ...`` to completion."""
-    return subprocess.run([*CLI, "record", *args, "--plain"], capture_output=True, text=True, timeout=timeout)
+def _record_args(args: tuple[str, ...], analysis: bool) -> list[str]:
+    # Transport tests skip the live rep feedback: importing the analysis costs
+    # seconds of start-up on a loaded machine and is tested on its own.
+    return [*CLI, "record", *args, "--plain", *([] if analysis else ["--no-analysis"])]
 
 
-def start_record(*args: str) -> subprocess.Popen[str]:
+def record_cli(*args: str, analysis: bool = False, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    """Run ``eccentric-sense record ... --plain`` to completion."""
+    return subprocess.run(_record_args(args, analysis), capture_output=True, text=True, timeout=timeout)
+
+
+def start_record(*args: str, analysis: bool = False) -> subprocess.Popen[str]:
     """Start ``eccentric-sense record ... --plain`` without waiting."""
     return subprocess.Popen(
-        [*CLI, "record", *args, "--plain"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        _record_args(args, analysis), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
 

@@ -135,8 +135,8 @@ def test_ctrl_c_after_8_s_of_a_real_time_capture_at_100_hz(tmp_path: Path) -> No
     source = make_recording(tmp_path / "source.csv", rate_hz=100, duration_s=20, seed=5)
     out = tmp_path / "capture.csv"
     with Emulator(tmp_path / "source.csv", "es1", "--speed", "1") as emulator:
-        recorder = start_record(f"serial:{emulator.port}", "--protocol", "es1", "--out", str(out))
-        _wait_for_line(recorder, r"samples on disk", 15)  # streaming has begun
+        recorder = start_record(f"serial:{emulator.port}", "--protocol", "es1", "--out", str(out), analysis=True)
+        _wait_for_line(recorder, r"samples on disk", 30)  # streaming has begun
         time.sleep(8.0)
         recorder.send_signal(signal.SIGINT)
         stdout, stderr = recorder.communicate(timeout=15)

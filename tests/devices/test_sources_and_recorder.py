@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 from pathlib import Path
 
@@ -40,6 +41,24 @@ def test_replay_through_the_cli_reproduces_the_file_exactly(tmp_path: Path) -> N
     info = sidecar(out)
     assert info["complete"] is True and info["ended_by"] == EndReason.END_OF_STREAM
     assert info["samples"] == source.n_samples
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_recordings"
+
+
+def test_live_view_reports_each_rep_as_it_ends(tmp_path: Path) -> None:
+    """Live feedback re-analyses the trailing window; its descent times agree with the offline analysis."""
+    from eccentric_sense.analysis import analyze
+
+    out = tmp_path / "live.csv"
+    result = record_cli(f"replay:{SAMPLES / 'deadlift_5reps_200hz.csv'}", "--speed", "4", "--out", str(out),
+                        analysis=True)
+    assert result.returncode == 0, result.stderr
+    live = [float(m.group(1)) for m in re.finditer(r"^rep \d+: descent ([0-9.]+) s, flags: ", result.stdout, re.M)]
+    offline = analyze(read_recording(out)).reps["ecc_duration_s"].to_numpy()
+    assert len(live) >= 3
+    for descent in live:
+        assert np.min(np.abs(offline - descent)) <= 0.15, (live, offline)
 
 
 def test_duration_stops_the_recording_at_that_time(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ import asyncio
 import math
 import signal
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -50,6 +49,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--scan-timeout", type=float, default=10.0, metavar="S", help="BLE: how long to look")
     parser.add_argument("--speed", type=float, default=1.0, help="replay: playback speed, 0 = as fast as possible")
     parser.add_argument("--plain", action="store_true", help="print progress lines instead of the live view")
+    parser.add_argument(
+        "--no-analysis", action="store_true",
+        help="no live rep feedback (starts faster, spares the CPU of a small computer)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -84,10 +87,9 @@ async def _record(args: argparse.Namespace) -> int:
         except (NotImplementedError, RuntimeError, ValueError):  # Windows: KeyboardInterrupt instead
             pass
 
-    # Importing the analysis (scipy) takes seconds on a slow machine: do it in
-    # a daemon thread while the device is found and started (a daemon, so that
-    # stopping early never waits for the import).
-    analyze = _Background(_load_analyze)
+    # Import the analysis (scipy: seconds on a slow machine) before the device
+    # starts streaming, so that the stream never queues up behind the import.
+    analyze = None if args.no_analysis else _load_analyze()
     options: dict[str, Any] = {"protocol": args.protocol, "scan_timeout_s": args.scan_timeout}
     if args.baud:
         options["baudrate"] = args.baud
@@ -167,7 +169,7 @@ class _LiveView:
         self._phase = "-"
         self._speed = math.nan
         self._analysis_note = ""
-        self._analyze_loading = analyze  # a future of the analysis entry point
+        self._analyze = analyze
 
     # ---------------------------------------------------------------- context
     def __enter__(self) -> "_LiveView":
@@ -236,7 +238,7 @@ class _LiveView:
             print(text, flush=True)
 
     def _run_analysis(self) -> None:
-        analyze = self._analyze_loading.result()
+        analyze = self._analyze
         if analyze is None:
             return
         recording = self.recorder.recent(LIVE_WINDOW_S)
@@ -258,37 +260,24 @@ class _LiveView:
             else:
                 self._phase = "still"
         reps = result.reps
+        window_start, window_end = float(recording.time_s[0]), float(recording.time_s[-1])
         for _, rep in reps.iterrows():
-            ended = rep[columns.CON_END_S] if math.isfinite(rep[columns.CON_END_S]) else rep[columns.ECC_END_S]
-            # A rep is reported once it has ended with some margin before the window's end.
-            if not math.isfinite(ended) or ended > recording.time_s[-1] - 0.5:
-                continue
-            # Re-analysing a sliding window moves boundaries slightly: same rep if within 0.5 s.
             start = float(rep[columns.ECC_START_S])
+            duration = float(rep[columns.ECC_DURATION_S])
+            ends = [float(rep[c]) for c in (columns.ECC_END_S, columns.CON_END_S)]
+            ended = max((e for e in ends if math.isfinite(e)), default=math.nan)
+            # Report a rep once, when it lies inside the window with some context
+            # on both sides (boundaries move a little as the window slides).
+            if not (math.isfinite(start) and math.isfinite(duration) and math.isfinite(ended)):
+                continue
+            if start < window_start + 2.0 or ended > window_end - 1.5:
+                continue
             if any(abs(start - seen) < 0.5 for seen in self._reported_reps):
                 continue
             self._reported_reps.append(start)
             self._rep_count += 1
             flags = ", ".join(rep[columns.FLAGS]) if rep[columns.FLAGS] else "none"
-            self._say(f"rep {self._rep_count}: descent {_fmt(rep[columns.ECC_DURATION_S], 's')}, flags: {flags}")
-
-
-class _Background:
-    """Run a function in a daemon thread; :meth:`result` is ``None`` until it has finished."""
-
-    def __init__(self, function: Any) -> None:
-        self._result: Any = None
-        self._thread = threading.Thread(target=self._run, args=(function,), daemon=True)
-        self._thread.start()
-
-    def _run(self, function: Any) -> None:
-        try:
-            self._result = function()
-        except Exception:  # noqa: BLE001 - no live feedback is better than no recording
-            self._result = None
-
-    def result(self) -> Any:
-        return None if self._thread.is_alive() else self._result
+            self._say(f"rep {self._rep_count}: descent {_fmt(duration, 's')}, flags: {flags}")
 
 
 def _load_analyze() -> Any:
