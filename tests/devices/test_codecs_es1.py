@@ -283,6 +283,13 @@ def test_loss_across_seq_and_time_wrap() -> None:
     assert b.device_time_s[0] == pytest.approx((t0 + 30_000) * 1e-6)
 
 
+def test_clock_jump_cannot_invent_more_losses_than_the_missing_messages_hold() -> None:
+    decoder = Es1MessageDecoder()
+    decoder.feed(batch(5, seq=1, t_us=0))
+    (b,) = decoder.feed(batch(5, seq=3, t_us=1_000_000_000))  # one message missing, clock jumped 1000 s
+    assert b.lost_samples == 255
+
+
 def test_start_ack_restarts_sequence_without_a_gap() -> None:
     decoder = Es1MessageDecoder()
     decoder.feed(batch(5, seq=57, t_us=0))

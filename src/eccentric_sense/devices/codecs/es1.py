@@ -750,6 +750,8 @@ class Es1MessageDecoder:
         if seq_gap:
             if self._next_sample_us is not None and message.period_us > 0:
                 lost = max(0, round((t0 - self._next_sample_us) / message.period_us))
+                # A clock jump (device reset) must not invent more than the lost messages could hold.
+                lost = min(lost, seq_gap * 255)
             else:
                 lost = seq_gap * self._last_batch_size
         self._next_sample_us = t0 + n * message.period_us
