@@ -19,6 +19,8 @@ import pytest
 from eccentric_sense.io.canonical import read_recording
 
 from device_test_support import (
+    ACC_LSB_G,
+    GYR_LSB_DPS,
     Emulator,
     assert_quantised_equal,
     make_recording,
@@ -234,3 +236,41 @@ def test_silent_device_does_not_answer_get_info(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "the device does not answer GET_INFO (3 tries, 0.5 s each)" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_serial_port_that_vanishes_and_comes_back_is_reopened(tmp_path: Path) -> None:
+    """Unplug and replug, emulated by re-pointing a symlink to a second emulator's pty.
+
+    The second device also restarts its clock (as after a reboot): the time
+    axis must still only move forward, and both parts must be complete.
+    """
+    first = make_recording(tmp_path / "first.csv", rate_hz=100, duration_s=3, seed=12)
+    second = make_recording(tmp_path / "second.csv", rate_hz=100, duration_s=3, seed=13)
+    link = tmp_path / "ttySENSOR"
+    out = tmp_path / "capture.csv"
+    with Emulator(tmp_path / "first.csv", "es1", "--speed", "2") as emulator_1:
+        link.symlink_to(emulator_1.port)
+        recorder = start_record(f"serial:{link}", "--protocol", "es1", "--out", str(out), "--reconnect-timeout", "60")
+        emulator_1.finish()  # all sent and read; the port disappears
+    with Emulator(tmp_path / "second.csv", "es1", "--speed", "2") as emulator_2:
+        replacement = tmp_path / "ttySENSOR.new"
+        replacement.symlink_to(emulator_2.port)
+        os.replace(replacement, link)
+        emulator_2.finish()
+    recorder.send_signal(signal.SIGINT)
+    stdout, stderr = recorder.communicate(timeout=20)
+    assert recorder.returncode == 130, stderr
+    captured = read_recording(out)
+    assert captured.n_samples == first.n_samples + second.n_samples
+    n = first.n_samples
+    for part, rows in ((first, slice(0, n)), (second, slice(n, None))):
+        np.testing.assert_allclose(captured.acc_g[rows], part.acc_g, rtol=0, atol=0.5 * ACC_LSB_G + 1e-6)
+        np.testing.assert_allclose(captured.gyr_dps[rows], part.gyr_dps, rtol=0, atol=0.5 * GYR_LSB_DPS + 1e-5)
+    info = sidecar(out)
+    assert info["stats"]["reconnects"] == 1
+    gap = info["gaps"][0]
+    assert gap["reason"].startswith("port error") and gap["duration_s"] > 0
+    assert gap["time_before_s"] == pytest.approx(captured.time_s[n - 1])
+    # The rebooted device's clock restarted: the axis continued on the host clock.
+    assert np.all(np.diff(captured.time_s) > 0)
+    assert info["timeline_reanchors"] == 1
