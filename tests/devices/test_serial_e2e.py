@@ -274,3 +274,23 @@ def test_serial_port_that_vanishes_and_comes_back_is_reopened(tmp_path: Path) ->
     # The rebooted device's clock restarted: the axis continued on the host clock.
     assert np.all(np.diff(captured.time_s) > 0)
     assert info["timeline_reanchors"] == 1
+
+
+def test_silent_witmotion_port_is_a_one_line_error(tmp_path: Path) -> None:
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    path = os.ttyname(slave)
+    try:
+        result = record_cli(f"serial:{path}", "--protocol", "witmotion", "--out", str(tmp_path / "x.csv"))
+        sent = os.read(master, 4096)
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"eccentric-sense: error: serial:{path}: no data at all within 5 s; is it a WitMotion sensor, switched on, "
+        "and is 115200 baud right (--baud; WitMotion ships with 9600 or 115200)?\n"
+    )
+    # Before giving up the host configured the device: unlock, acc+gyro content, 200 Hz, and no save.
+    assert sent == bytes.fromhex("ffaa6988b5" "ffaa020600" "ffaa030b00")
+    assert not (tmp_path / "x.csv").exists()

@@ -125,6 +125,8 @@ class BleSource(Source):
         How long to keep trying after an unsolicited disconnect.
     command_timeout_s, command_retries
         es1 acknowledgement timeout and tries.
+    first_data_timeout_s
+        WitMotion: how long to wait for the first packet.
     client_backend, scanner_backend
         bleak backend classes (tests); ``None`` uses the platform's.
     """
@@ -142,6 +144,7 @@ class BleSource(Source):
         connect_timeout_s: float = 20.0,
         command_timeout_s: float = 1.0,
         command_retries: int = 3,
+        first_data_timeout_s: float = 5.0,
         client_backend: Any = None,
         scanner_backend: Any = None,
         **ignored: object,
@@ -158,6 +161,7 @@ class BleSource(Source):
         self.connect_timeout_s = connect_timeout_s
         self.command_timeout_s = command_timeout_s
         self.command_retries = command_retries
+        self.first_data_timeout_s = first_data_timeout_s
         self.client_backend = client_backend
         self.scanner_backend = scanner_backend
         self._bleak: Any = None
@@ -278,6 +282,7 @@ class BleSource(Source):
             "address": client.address,
             "sample_rate_hz": f"{self.sample_rate_hz:g}",
         }
+        await self._await_first_message(self._decoder, self.first_data_timeout_s, hint="is it a WitMotion BLE sensor?")
 
     # ------------------------------------------------------------------ data
     def _on_notify(self, characteristic: Any, data: bytearray) -> None:

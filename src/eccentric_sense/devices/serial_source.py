@@ -67,6 +67,9 @@ class SerialSource(Source):
         How long to try reopening a port that failed before ending the stream.
     command_timeout_s, command_retries
         es1 command acknowledgement timeout and number of tries.
+    first_data_timeout_s
+        WitMotion (which acknowledges nothing): how long to wait for the
+        first valid packet before saying the device does not answer.
     """
 
     transport = "serial"
@@ -81,6 +84,7 @@ class SerialSource(Source):
         reconnect_timeout_s: float = 10.0,
         command_timeout_s: float = 0.5,
         command_retries: int = 3,
+        first_data_timeout_s: float = 5.0,
         **ignored: object,
     ) -> None:
         if protocol not in ("es1", "witmotion"):
@@ -92,6 +96,7 @@ class SerialSource(Source):
         self.reconnect_timeout_s = reconnect_timeout_s
         self.command_timeout_s = command_timeout_s
         self.command_retries = command_retries
+        self.first_data_timeout_s = first_data_timeout_s
         self._serial_module: Any = None
         self._port: Any = None
         self._reader: threading.Thread | None = None
@@ -162,6 +167,11 @@ class SerialSource(Source):
             await asyncio.sleep(witmotion.COMMAND_PAUSE_S)
         self.sample_rate_hz = self.requested_rate_hz
         self.device_info = {"device": "WitMotion (serial)", "sample_rate_hz": f"{self.sample_rate_hz:g}"}
+        await self._await_first_message(
+            self._decoder, self.first_data_timeout_s,
+            hint=f"is it a WitMotion sensor, switched on, and is {self.baudrate} baud right (--baud; "
+            "WitMotion ships with 9600 or 115200)?",
+        )
 
     def _open_port(self) -> Any:
         serial = self._serial_module

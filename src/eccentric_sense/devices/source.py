@@ -25,7 +25,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Deque
 
-from .errors import DeviceError
+from .errors import DeviceError, DeviceNotRespondingError
 from .types import DecoderStats, SampleBatch
 
 __all__ = ["Gap", "SourceStats", "Source", "open_source", "parse_uri", "PROTOCOLS"]
@@ -246,6 +246,17 @@ class Source:
         for batch in batches:
             batch.host_time_s = host_time
             self._deliver(batch)
+
+    async def _await_first_message(self, decoder: Any, timeout_s: float, *, hint: str) -> None:
+        """Wait until ``decoder`` has accepted a valid message (for protocols without acknowledgements)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while decoder.stats.messages_ok == 0:
+            if loop.time() > deadline:
+                got = decoder.stats.bytes_in
+                what = "no data at all" if got == 0 else f"{got} bytes but no valid packet"
+                raise DeviceNotRespondingError(f"{self.uri}: {what} within {timeout_s:g} s; {hint}")
+            await asyncio.sleep(0.05)
 
     def _begin_gap(self, reason: str) -> Gap:
         gap = Gap(after_sample=self._samples, start_host_s=time.monotonic(), reason=reason)
