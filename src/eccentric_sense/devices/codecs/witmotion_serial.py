@@ -18,6 +18,7 @@ for sampling, so ``device_time_s`` is NaN and the adapter stamps host time.
 from __future__ import annotations
 
 import enum
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -44,6 +45,7 @@ __all__ = [
 
 PACKET_LENGTH = 11
 HEADER = 0x55
+_VALUES = struct.Struct("<4h")
 _FIRST_TYPE, _LAST_TYPE = 0x50, 0x5F
 
 
@@ -123,8 +125,8 @@ class WitmotionSerialDecoder:
         self.latest_angle_deg = np.full(3, np.nan)
         self._outbox: MessageOutbox = MessageOutbox(on_message, max_pending)
         self._buffer = bytearray()
-        self._gyr = np.full(3, np.nan)
-        self._held_acc: np.ndarray | None = None  # accel waiting for its gyro
+        self._gyr: tuple[float, float, float] = (np.nan, np.nan, np.nan)  # latest gyro, counts
+        self._held_acc: tuple[int, int, int] | None = None  # accel counts waiting for their gyro
 
     def pop_messages(self) -> list[object]:
         return self._outbox.pop_all()
@@ -135,8 +137,7 @@ class WitmotionSerialDecoder:
         self.stats.bytes_in += len(data)
         buf = self._buffer
         buf += data
-        acc_rows: list[np.ndarray] = []
-        gyr_rows: list[np.ndarray] = []
+        rows: list[tuple] = []  # (ax, ay, az, gx, gy, gz) counts, one per completed sample
         i = 0
         while True:
             start = buf.find(HEADER, i)
@@ -158,15 +159,16 @@ class WitmotionSerialDecoder:
                 self.stats.bytes_skipped += 1
                 i += 1
                 continue
-            values = np.frombuffer(bytes(buf[i + 2 : i + 10]), dtype="<i2").astype(float)
+            values = _VALUES.unpack_from(buf, i + 2)
             i += PACKET_LENGTH
             self.stats.messages_ok += 1
-            self._handle(packet_type, values, acc_rows, gyr_rows)
+            self._handle(packet_type, values, rows)
         del buf[:i]
-        if not acc_rows:
+        if not rows:
             return []
-        acc = np.vstack(acc_rows)
-        gyr = np.vstack(gyr_rows)
+        counts = np.array(rows, dtype=float)
+        acc = counts[:, 0:3] * ACC_SCALE_G
+        gyr = counts[:, 3:6] * GYR_SCALE_DPS
         self.stats.samples_out += acc.shape[0]
         return [
             SampleBatch(
@@ -179,26 +181,25 @@ class WitmotionSerialDecoder:
     def _count(self, key: str) -> None:
         self.stats.extra[key] = self.stats.extra.get(key, 0) + 1
 
-    def _handle(self, packet_type: int, values: np.ndarray, acc_rows: list, gyr_rows: list) -> None:
+    def _handle(self, packet_type: int, values: tuple[int, int, int, int], rows: list[tuple]) -> None:
         if packet_type == PacketType.GYRO:
             self._count("gyro")
-            self._gyr = values[:3] * GYR_SCALE_DPS
+            self._gyr = values[:3]
         elif packet_type != PacketType.ACCEL:
             self.stats.other_messages += 1
         # Whatever follows a held accel packet closes its output period.
         if self._held_acc is not None:
-            acc_rows.append(self._held_acc)
-            gyr_rows.append(self._gyr.copy())
+            rows.append(self._held_acc + self._gyr)
             self._held_acc = None
         if packet_type == PacketType.ACCEL:
             self._count("accel")
-            self._held_acc = values[:3] * ACC_SCALE_G
+            self._held_acc = values[:3]
         elif packet_type == PacketType.ANGLE:
             self._count("angle")
-            self.latest_angle_deg = values[:3] * ANGLE_SCALE_DEG
+            self.latest_angle_deg = np.array(values[:3], dtype=float) * ANGLE_SCALE_DEG
         elif packet_type == PacketType.REGISTER:
             self._count("register")
-            reply = RegisterValues(tuple(int(v) & 0xFFFF for v in values))
+            reply = RegisterValues(tuple(v & 0xFFFF for v in values))
             self._outbox.deliver(reply)
         elif packet_type != PacketType.GYRO:
             self._count("other")
