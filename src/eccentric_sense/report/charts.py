@@ -173,7 +173,8 @@ def tempo_chart(scored: Any, set_number: int, *, margin_s: float = 1.5) -> Any:
                           transform=top, ha="center", va="top", fontsize=layout.fontsize, fontweight="bold",
                           color=S.FAIL_COLOUR if short else S.BLACK, gid=f"rep-label-{number}")
                 ax_z.text(centre, 0.04, f"rep {number}" if px_per_rep > 80 else str(number), transform=bottom,
-                          ha="center", va="bottom", fontsize=14, color=S.BLUE, gid=f"rep-number-{number}")
+                          ha="center", va="bottom", fontsize=16, color=S.BLUE, gid=f"rep-number-{number}",
+                          bbox=_TEXT_BOX)
             if _finite(rep[C.ECC_START_S]) and _finite(target):
                 start = float(rep[C.ECC_START_S])
                 level = 0.12 if overlapping and k % 2 else 0.05
@@ -192,7 +193,7 @@ def tempo_chart(scored: Any, set_number: int, *, margin_s: float = 1.5) -> Any:
                 ax_v.plot([when], [speed_here], linestyle="none", marker="o", markersize=11,
                           markerfacecolor="none", markeredgecolor=S.FLAG_COLOUR, markeredgewidth=2.5,
                           gid=f"flag-trace-{rule}-rep-{number}")
-            ax_lane.set_yticks(range(len(rules)), rules, fontsize=14, color=S.FLAG_COLOUR)
+            ax_lane.set_yticks(range(len(rules)), rules, fontsize=16, color=S.FLAG_COLOUR)
             ax_lane.set_ylim(len(rules) - 0.4, -0.6)
             ax_lane.grid(axis="y", visible=False)
             ax_lane.tick_params(axis="y", length=0)
@@ -204,9 +205,13 @@ def tempo_chart(scored: Any, set_number: int, *, margin_s: float = 1.5) -> Any:
         ax_v.set_ylabel("bar speed, m/s\n(up +)")
         ax_z.set_ylabel("height, m\n(0 = top)")
         ax_z.set_xlabel("time in the recording, s")
-        figure.legend(loc="outside lower center", ncols=3, frameon=False, fontsize=14,
+        figure.legend(loc="outside lower center", ncols=3, frameon=False, fontsize=16,
                       handlelength=1.4, columnspacing=1.2)
     return figure
+
+
+#: White box behind text that may sit on a line or a trace.
+_TEXT_BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
 
 
 @dataclass(frozen=True)
@@ -226,12 +231,12 @@ def _label_layout(texts: list[str], px_per_rep: float) -> _LabelLayout:
     longest = max((len(t) for t in texts), default=0)
     longest_line = max((len(part) for t in texts for part in t.split("  ")), default=0)
     room = 0.92 * px_per_rep
-    if _text_px(longest, 15) <= room:
-        return _LabelLayout(15, "  ", False)
-    for size in (15, 13, 11):
+    if _text_px(longest, 17) <= room:
+        return _LabelLayout(17, "  ", False)
+    for size in (17, 15, 13):
         if _text_px(longest_line, size) <= room:
             return _LabelLayout(size, "\n", False)
-    return _LabelLayout(13 if _text_px(longest_line, 13) <= 2 * room else 11, "\n", True)
+    return _LabelLayout(15 if _text_px(longest_line, 15) <= 2 * room else 12, "\n", True)
 
 
 def _colour_bars(bars: Any, reps: pd.DataFrame, rule: str, checked: np.ndarray, gid: str) -> None:
@@ -249,7 +254,8 @@ def _bar_values(ax: Any, bars: Any, values: np.ndarray, fmt: str) -> None:
     for bar, value in zip(bars, values):
         if np.isfinite(value):
             ax.annotate(format(value, fmt), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                        xytext=(0, 4), textcoords="offset points", ha="center", va="bottom", fontsize=14)
+                        xytext=(0, 4), textcoords="offset points", ha="center", va="bottom", fontsize=16,
+                        bbox=_TEXT_BOX)
 
 
 def set_summary_chart(scored: Any, set_number: int) -> Any:
@@ -266,6 +272,8 @@ def set_summary_chart(scored: Any, set_number: int) -> Any:
     -------
     matplotlib.figure.Figure
     """
+    from matplotlib.ticker import MaxNLocator
+
     row = set_row(scored, set_number)
     reps = rep_rows(scored, set_number)
     numbers = reps[C.REP].to_numpy(dtype=int)
@@ -295,7 +303,7 @@ def set_summary_chart(scored: Any, set_number: int) -> Any:
                           gid=f"target-rep-{number}")
         ax_d.set_ylim(0, y_top)
         ax_d.set_ylabel("descent, s")
-        ax_d.set_title(f"Descent time: {target_text(scored)} (green = met, hatched = short)", loc="left", fontsize=18)
+        ax_d.set_title(f"Descent time: {target_text(scored)} (green = met, hatched = short)", loc="left", fontsize=20)
 
         # Bottom deceleration against the hard-bottom limit.
         bars = ax_b.bar(numbers, np.nan_to_num(decel), width)
@@ -304,10 +312,10 @@ def set_summary_chart(scored: Any, set_number: int) -> Any:
         if np.isfinite(decel_limit):
             ax_b.axhline(decel_limit, color=S.TARGET_COLOUR, lw=3, ls="--", gid="hard-bottom-limit",
                          label=f"limit {decel_limit:g} m/s\u00b2")
-            ax_b.legend(loc="upper left", fontsize=13)
+            ax_b.legend(loc="upper left", fontsize=16)
         ax_b.set_ylim(0, max(np.nanmax(np.concatenate([decel, [decel_limit, 1.0]])) * 1.35, 1.0))
         ax_b.set_ylabel("stop, m/s\u00b2")
-        ax_b.set_title("Bottom deceleration (how hard the weight was stopped)", loc="left", fontsize=18)
+        ax_b.set_title("Bottom deceleration (how hard the weight was stopped)", loc="left", fontsize=20)
 
         # Control score.
         bars = ax_s.bar(numbers, np.nan_to_num(control), width, color=S.SKY_BLUE, edgecolor=S.BLUE, lw=1.5)
@@ -317,7 +325,7 @@ def set_summary_chart(scored: Any, set_number: int) -> Any:
         ax_s.set_ylim(0, 118)
         ax_s.set_yticks([0, 50, 100])
         ax_s.set_ylabel("score, 0-100")
-        ax_s.set_title("Control score", loc="left", fontsize=18)
+        ax_s.set_title("Control score", loc="left", fontsize=20)
 
         # Lift speed across the set (velocity loss).
         ax_l.plot(numbers, lift, color=S.CONCENTRIC_COLOUR, marker="o", markersize=11, lw=3, gid="lift-speed")
@@ -325,13 +333,15 @@ def set_summary_chart(scored: Any, set_number: int) -> Any:
         if finite.size:
             ax_l.set_ylim(0, float(finite.max()) * 1.3)
         loss_text = f"velocity loss {loss:.0f} %" if np.isfinite(loss) else "velocity loss n/a"
-        ax_l.set_title(f"Lifting speed across the set: {loss_text}", loc="left", fontsize=18)
+        ax_l.set_title(f"Lifting speed across the set: {loss_text}", loc="left", fontsize=20)
         ax_l.set_ylabel("lift, m/s")
         ax_l.set_xlabel("rep")
         ax_l.set_xticks(numbers)
         ax_l.set_xlim(0.4, max(numbers.max() if numbers.size else 1, 1) + 0.6)
         for ax in (ax_d, ax_b, ax_s):
             ax.grid(axis="x", visible=False)
+        for ax in (ax_d, ax_b, ax_l):
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
         exercise = getattr(scored, "exercise", None) or "lift"
         figure.suptitle(f"Set {set_number} summary: {len(reps)} reps, {exercise}, {scored.protocol}",
                         x=0.02, ha="left")

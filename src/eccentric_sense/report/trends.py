@@ -131,7 +131,7 @@ def trend_chart(history: pd.DataFrame, exercise: str, *, catalog: Any = None) ->
             ax.plot(weeks, weekly[week_column].to_numpy(float), marker="s", markersize=11, lw=3,
                     color=colour, gid=f"weekly-{gid}", label="weekly mean" if gid != "load" else "weekly top")
             ax.set_ylabel(ylabel)
-            ax.set_title(title, loc="left", fontsize=18)
+            ax.set_title(title, loc="left", fontsize=20)
             values = np.concatenate([sets[set_column].to_numpy(float), weekly[week_column].to_numpy(float)])
             if np.isfinite(values).any():
                 ax.set_ylim(0, float(np.nanmax(values)) * 1.25 + (1e-9 if np.nanmax(values) > 0 else 1.0))
@@ -150,7 +150,7 @@ def trend_chart(history: pd.DataFrame, exercise: str, *, catalog: Any = None) ->
                              label=f"{protocols[0]} target {param.value:g} s")
                 low, high = ax_d.get_ylim()
                 ax_d.set_ylim(0, max(high, param.value * 1.25))
-        ax_d.legend(loc="lower left", fontsize=13, ncols=3)
+        ax_d.legend(loc="lower left", fontsize=16, ncols=3)
         locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
         ax_l.xaxis.set_major_locator(locator)
         ax_l.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
