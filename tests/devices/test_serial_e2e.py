@@ -46,13 +46,13 @@ def test_es1_capture_equals_source_at_speed_8_despite_damage(tmp_path: Path) -> 
     source = make_recording(tmp_path / "source.csv", rate_hz=200, duration_s=30, seed=1)
     out = tmp_path / "capture.csv"
     with Emulator(tmp_path / "source.csv", "es1", "--speed", "8", "--inject-garbage", "0.00002",
-                  "--corrupt", "0.003", "--split-writes", "--seed", "7") as emulator:
+                  "--corrupt", "0.004", "--split-writes", "--seed", "6") as emulator:
         result = record_cli(f"serial:{emulator.port}", "--protocol", "es1", "--out", str(out),
                             "--reconnect-timeout", "0.5")
         sent, garbage, corrupted = _sent(emulator.finish())
     assert result.returncode == 0, result.stderr
     assert sent == source.n_samples
-    assert garbage + corrupted > 0  # the damage really happened
+    assert garbage + corrupted >= 3  # the damage really happened (several frames)
     captured = read_recording(out)
     retention = captured.n_samples / sent
     assert retention >= 0.995, retention
