@@ -174,6 +174,7 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
         "input_rate_hz": uniform.input_rate_hz,
         "analysis_rate_hz": fs,
         "glitches_removed": uniform.n_glitches,
+        "disturbed_s": float(uniform.n_disturbed / fs),
         "gap_s": float(uniform.gap.sum() / fs),
         "gravity_reading_g": calibration.gravity_reading_mps2 / STANDARD_GRAVITY,
         "accelerometer_bias_g": (calibration.bias_mps2 / STANDARD_GRAVITY).round(4).tolist(),
@@ -395,7 +396,13 @@ def analyze(
     calibration = state.calibration
     # A remaining bias vector leaks into the vertical through the change of
     # the up-direction (its constant part goes with the drift).
-    unit = state.up_sensor - (state.up_sensor[state.quiet].mean(axis=0) if state.quiet.any() else 0.0)
+    # Relative to each block's own quiet pose: a sleeve spin between blocks
+    # turns the sensor, and the reading model of each block already holds its pose.
+    unit = state.up_sensor.copy()
+    for number in np.unique(state.uniform.block[state.uniform.block >= 0]):  # per block
+        sel = state.uniform.block == number
+        quiet_sel = sel & state.quiet
+        unit[sel] -= unit[quiet_sel].mean(axis=0) if quiet_sel.any() else unit[sel].mean(axis=0)
     gain = 1.0 / calibration.scale
     total_bias = np.zeros(3)
     vertical = state.vertical

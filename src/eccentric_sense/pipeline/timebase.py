@@ -48,6 +48,7 @@ class UniformSignals:
     sample_rate_hz: float
     input_rate_hz: float
     n_glitches: int
+    n_disturbed: int = 0
 
 
 def remove_glitches(values: np.ndarray, *, min_jump: float, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -75,6 +76,33 @@ def remove_glitches(values: np.ndarray, *, min_jump: float, axis: int = 0) -> tu
     cleaned = np.where(glitch, med, x)
     any_glitch = glitch.reshape(glitch.shape[0], -1).any(axis=1)
     return np.moveaxis(cleaned, 0, axis), any_glitch
+
+
+def _disturbances(
+    acc_mps2: np.ndarray,
+    gyr_rads: np.ndarray | None,
+    rate_hz: float,
+    *,
+    max_specific_force_g: float = 3.5,
+    max_rate_rads: float = 5.0,
+    margin_s: float = 0.15,
+) -> np.ndarray:
+    """Samples where the signal cannot be integrated reliably.
+
+    Impacts (the bar hitting the rack or the floor: several g, often clipped)
+    and sleeve spins (several turns per second, which add centripetal
+    acceleration whenever the sensor sits off the bar's axis) would leave a
+    velocity step behind.  The bar is at rest right after both, so the
+    stretch is cut out like a data gap and the integration restarts after it.
+    """
+    force = np.linalg.norm(acc_mps2, axis=1) / 9.80665
+    bad = force > max_specific_force_g
+    if gyr_rads is not None:
+        bad |= np.linalg.norm(gyr_rads, axis=1) > max_rate_rads
+    if not bad.any():
+        return bad
+    margin = max(int(round(margin_s * rate_hz)), 1)
+    return ndimage.binary_dilation(bad, iterations=margin)
 
 
 def _dejitter(time_s: np.ndarray, breaks: np.ndarray) -> np.ndarray:
@@ -108,6 +136,7 @@ def regularize_timebase(
     max_interp_gap_s: float = 0.3,
     max_rate_hz: float = 250.0,
     glitch_min_jump_mps2: float = 15.0,
+    mark_disturbances: bool = True,
 ) -> UniformSignals:
     """Resample a recording onto a uniform grid.
 
@@ -116,6 +145,8 @@ def regularize_timebase(
     time_s : (n,) non-decreasing times, s
     acc_mps2 : (n, 3) specific force
     gyr_rads : (n, 3) angular rate or None
+    mark_disturbances
+        Treat impacts and sleeve spins as gaps (see :func:`_disturbances`).
     max_interp_gap_s
         Gaps up to this long are bridged by linear interpolation; longer gaps
         are marked in ``gap`` and split the data into independent blocks.
@@ -178,6 +209,11 @@ def regularize_timebase(
     gap = containing > long_gap
     # Keep a sample exactly on a raw sample even at the edge of a gap.
     gap &= ~np.isclose(grid, t[right - 1], atol=0.5 * dt, rtol=0) & ~np.isclose(grid, t[right], atol=0.5 * dt, rtol=0)
+    n_disturbed = 0
+    if mark_disturbances:
+        disturbed = _disturbances(acc_u, gyr_u, rate)
+        n_disturbed = int(disturbed.sum())
+        gap |= disturbed
     block = np.full(grid.size, -1, dtype=np.intp)
     runs = mask_to_runs(~gap)
     for number, (start, end) in enumerate(runs):  # one iteration per gap, not per sample
@@ -191,4 +227,5 @@ def regularize_timebase(
         sample_rate_hz=rate,
         input_rate_hz=input_rate,
         n_glitches=n_glitches,
+        n_disturbed=n_disturbed,
     )
