@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from html.parser import HTMLParser
 import shutil
 from pathlib import Path
 
@@ -36,8 +37,32 @@ def test_report_references_existing_pngs_named_after_the_sets(report_dir: Path, 
         assert data[:8] == b"\x89PNG\r\n\x1a\n", name
 
 
+class _TagBalance(HTMLParser):
+    """Collects mismatched end tags (void elements need none)."""
+
+    VOID = {"meta", "img", "br", "hr", "link"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.mismatched: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag) -> None:
+        if self.open and self.open[-1] == tag:
+            self.open.pop()
+        else:
+            self.mismatched.append(tag)
+
+
 def test_report_is_self_contained(report_dir: Path):
     page = (report_dir / "report.html").read_text(encoding="utf-8")
+    balance = _TagBalance()
+    balance.feed(page)
+    assert balance.mismatched == [] and balance.open == []
     assert "<script" not in page.lower()
     assert not re.search(r"(src|href)=\"(https?:)?//", page)
     assert "<style>" in page and 'name="viewport"' in page
