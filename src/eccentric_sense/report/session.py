@@ -275,12 +275,27 @@ def _set_summary_text(row: pd.Series) -> str:
     return "; ".join(parts)
 
 
+_READING_GUIDE = (
+    "<details><summary>How to read the charts</summary><ul>"
+    "<li><b>Tempo chart:</b> bar speed (top, up positive) and height (bottom) against time. "
+    "Blue spans are the lowering phases, orange the lifting phases. Above each descent: its duration "
+    "and the rep's tempo (lowering-pause-lifting-pause, whole seconds), red when it was shorter than the "
+    "target. The purple bracket starts with each descent and is as long as the protocol's target: "
+    "a blue span that ends before its bracket was too fast. Red triangles mark flagged moments, one "
+    "row per rule (the rule id is on the left); the same moments are circled on the speed trace.</li>"
+    "<li><b>Set summary:</b> descent time per rep against the target (green met, red hatched short), "
+    "how hard each descent was stopped at the bottom against the limit, the control score "
+    "(100 = no rule broken), and the lifting speed across the set.</li></ul></details>"
+)
+
+
 def _body(items: list[ReportedRecording], title: str, pdf: bool) -> str:
     created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"<h1>{H.esc(title)}</h1>",
              f'<p class="muted">Made by eccentric-sense {H.esc(__version__)} on {H.esc(created)}. '
              "Speeds are positive magnitudes; times are on each recording's own time axis."
-             + (f' Charts also in <a href="{PDF_FILE}">{PDF_FILE}</a>.' if pdf else "") + "</p>"]
+             + (f' Charts also in <a href="{PDF_FILE}">{PDF_FILE}</a>.' if pdf else "") + "</p>",
+             _READING_GUIDE]
     for item in items:
         scored = item.scored
         parts.append(f"<h2>{H.esc(item.name)}</h2>")
