@@ -186,3 +186,24 @@ def test_mid_motion_start_drops_the_cut_phase():
     assert len(sim.truth_reps) == 2
     assert sim.truth_reps[C.ECC_START_S].iloc[0] > sim.recording.time_s[0]
     assert abs(sim.truth.v_m_s[0]) > 0.02  # the recording starts moving
+
+
+@pytest.mark.parametrize(
+    "exercise, mean_range, ratio_range",
+    # OpenBarbell LPT medians (shared/data): bench 0.43 m/s, squat 0.61, deadlift 0.48;
+    # peak/mean about 1.3, 1.8 and 1.85.
+    [("bench", (0.36, 0.52), (1.25, 1.6)), ("squat", (0.5, 0.72), (1.6, 2.0)), ("deadlift", (0.42, 0.62), (1.6, 2.05))],
+)
+def test_concentric_velocities_match_load_velocity_data(exercise, mean_range, ratio_range):
+    means, ratios, cvs, losses = [], [], [], []
+    for seed in range(4):
+        sim = simulate_session([SetSpec(exercise, "normal", n_reps=6, setup=False)], sensor=IDEAL, sample_rate_hz=50, seed=seed)
+        v = sim.truth_reps[C.CON_MEAN_VELOCITY].to_numpy()
+        means.append(v.mean())
+        ratios.extend(sim.truth_reps[C.CON_PEAK_VELOCITY].to_numpy() / v)
+        cvs.append(np.std(np.diff(v)) / np.sqrt(2) / v.mean())  # rep-to-rep noise without the trend
+        losses.append(sim.truth_sets[C.SET_VELOCITY_LOSS_PCT].iloc[0])
+    assert mean_range[0] < np.mean(means) < mean_range[1]
+    assert ratio_range[0] < np.median(ratios) < ratio_range[1]
+    assert 0.02 < np.mean(cvs) < 0.12
+    assert 5.0 < np.mean(losses) < 35.0

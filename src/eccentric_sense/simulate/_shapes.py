@@ -111,9 +111,27 @@ def move_shape(duration: float, direction: float, peak_fraction: float = 0.5, ac
     return PhaseShape(duration, (acc, brk))
 
 
-def concentric_shape(duration: float, peak_fraction: float, direction: float = 1.0) -> PhaseShape:
-    """A lift: accelerate until ``peak_fraction`` of the phase, then brake to the lockout."""
-    return move_shape(duration, direction, peak_fraction=peak_fraction, accel_skew=0.3)
+def concentric_shape(
+    duration: float, peak_fraction: float, direction: float = 1.0, *, skew: float = 0.3, sticking: float = 0.0
+) -> PhaseShape:
+    """A lift: accelerate until ``peak_fraction`` of the phase, then brake to the lockout.
+
+    ``skew`` near 1 concentrates the push late (peak/mean speed ~1.9, squat- and
+    deadlift-like); ``sticking`` > 0 adds a bench-press sticking region: the
+    speed dips by that fraction after a first push, then rises to the peak.
+    """
+    if sticking <= 0:
+        return move_shape(duration, direction, peak_fraction=peak_fraction, accel_skew=skew)
+    push = 0.35 * peak_fraction * duration
+    first = Bump(0.0, 0.35 * push, 0.0, 0.65 * push, direction)
+    v1 = first.area
+    dip_len = 0.3 * peak_fraction * duration
+    dip = Bump(push, 0.5 * dip_len, 0.0, 0.5 * dip_len, -sticking * v1 / (dip_len / 2))
+    rise_len = peak_fraction * duration - push - dip_len
+    rise = Bump(push + dip_len, 0.5 * rise_len, 0.0, 0.5 * rise_len, (sticking + 0.25) * v1 / (rise_len / 2))
+    brake_len = duration - peak_fraction * duration
+    brake = Bump(peak_fraction * duration, 0.5 * brake_len, 0.0, 0.5 * brake_len, -1.25 * v1 / (brake_len / 2))
+    return PhaseShape(duration, (first, dip, rise, brake))
 
 
 def eccentric_shape(

@@ -422,7 +422,9 @@ def _build_set(b: _Builder, index: int, spec: SetSpec, reps: list[RepSpec], cons
     for i, rep in enumerate(reps):
         last = i == len(reps) - 1
         ecc = _eccentric(rep, rng)
-        con = concentric_shape(rep.con_s, rep.peak_fraction)
+        con = concentric_shape(rep.con_s, rep.peak_fraction, skew=profile.con_skew, sticking=profile.sticking)
+        if spec.protocol in ("negative_only", "heavy_negatives"):
+            con = concentric_shape(rep.con_s, 0.5)  # the partner's smooth lift
         if top_start:
             if spec.protocol == "pullup_negative" and i == 0:
                 s, e = b.vertical_phase(concentric_shape(rep.con_s, 0.55), rep.rom_m + RELEASE_DROP_M)

@@ -69,15 +69,23 @@ class ExerciseProfile:
     body: bool = False  # sensor on the body (belt): swing instead of bar roll
     floor: bool = False  # the bar rests on the floor between reps
     normal_ecc_s: tuple[float, float] = (0.8, 1.5)
+    con_skew: float = 0.5  # concentric push shape (see concentric_shape)
+    sticking: float = 0.0  # bench-press sticking region
 
 
 EXERCISE_PROFILES: dict[str, ExerciseProfile] = {
-    "bench": ExerciseProfile((0.28, 0.45), (0.33, 0.55), (0.6, 0.8), (0.02, 0.06), "j", normal_ecc_s=(0.6, 1.3)),
-    "squat": ExerciseProfile((0.52, 0.68), (0.48, 0.72), (0.65, 0.85), (0.01, 0.03), "j", normal_ecc_s=(0.9, 1.6)),
-    "deadlift": ExerciseProfile((0.42, 0.56), (0.40, 0.60), (0.6, 0.8), (0.02, 0.05), "j", floor=True, normal_ecc_s=(0.7, 1.4)),
+    # Concentric shapes give peak/mean speed ratios near the OpenBarbell medians
+    # (bench ~1.3-1.4 with a sticking region, squat ~1.8, deadlift ~1.85, press ~1.55).
+    "bench": ExerciseProfile((0.28, 0.45), (0.33, 0.55), (0.65, 0.8), (0.02, 0.06), "j", normal_ecc_s=(0.6, 1.3),
+                             con_skew=0.3, sticking=0.15),
+    "squat": ExerciseProfile((0.52, 0.68), (0.46, 0.70), (0.65, 0.85), (0.01, 0.03), "j", normal_ecc_s=(0.9, 1.6),
+                             con_skew=0.65),
+    "deadlift": ExerciseProfile((0.42, 0.56), (0.38, 0.56), (0.6, 0.8), (0.02, 0.05), "j", floor=True,
+                                normal_ecc_s=(0.7, 1.4), con_skew=0.72),
     "rdl": ExerciseProfile((0.35, 0.50), (0.45, 0.70), (0.55, 0.75), (0.02, 0.05), "j", normal_ecc_s=(1.0, 1.8)),
     "curl": ExerciseProfile((0.35, 0.46), (0.45, 0.75), (0.5, 0.7), (0.10, 0.16), "arc", normal_ecc_s=(0.9, 1.6)),
-    "press": ExerciseProfile((0.42, 0.60), (0.50, 0.85), (0.35, 0.55), (0.03, 0.06), "arc", normal_ecc_s=(0.8, 1.4)),
+    "press": ExerciseProfile((0.42, 0.60), (0.50, 0.85), (0.35, 0.55), (0.03, 0.06), "arc", normal_ecc_s=(0.8, 1.4),
+                             con_skew=0.45),
     "row": ExerciseProfile((0.22, 0.35), (0.55, 0.90), (0.5, 0.7), (0.03, 0.08), "j", normal_ecc_s=(0.7, 1.3)),
     "pullup": ExerciseProfile((0.45, 0.60), (0.35, 0.60), (0.5, 0.7), (0.0, 0.0), "j", body=True, normal_ecc_s=(1.0, 2.0)),
     "dip": ExerciseProfile((0.30, 0.45), (0.35, 0.60), (0.5, 0.7), (0.0, 0.0), "j", body=True, normal_ecc_s=(0.9, 1.6)),
