@@ -30,7 +30,10 @@ def print_human(result: Any, *, protocol: str | None = None, console: Any = None
     from rich.console import Console
     from rich.table import Table
 
-    console = console or Console(highlight=False)
+    import sys
+
+    # Piped output gets a fixed, comfortable width instead of rich's 80 columns.
+    console = console or Console(highlight=False, width=None if sys.stdout.isatty() else 110)
     meta = result.recording.metadata
     source = result.recording.source or "recording"
     exercise = result.exercise or meta.get("exercise") or "unknown exercise"
@@ -49,21 +52,23 @@ def print_human(result: Any, *, protocol: str | None = None, console: Any = None
         number = int(set_row[C.SET])
         table = Table(title=f"Set {number}: {int(set_row[C.SET_REPS])} reps, "
                             f"{set_row[C.SET_FIRST_PHASE]} first", title_justify="left")
-        for name, justify in (("rep", "right"), ("tempo", "center"), ("descent s", "right"),
+        for name, justify in (("rep", "right"), ("tempo", "center"), ("descent s", "right"), ("target s", "right"),
                               ("down m/s", "right"), ("up m/s", "right"), ("ROM m", "right"),
                               ("stop m/s²", "right"), ("score", "right"), ("flags", "left")):
             table.add_column(name, justify=justify)
         reps = result.reps[result.reps[C.SET] == number]
         for _, rep in reps.iterrows():
             descent = _fmt(rep[C.ECC_DURATION_S], 1)
-            if target is not None and math.isfinite(float(rep[C.ECC_DURATION_S] or float("nan"))):
-                descent += f" / {target(number):.0f}" if callable(target) else f" / {float(target):.0f}"
+            goal = "-"
+            if target is not None:
+                value = target(number) if callable(target) else target
+                goal = f">= {_fmt(value, 1)}" if math.isfinite(float(value)) else "-"
             flags = rep[C.FLAGS]
             flag_text = ", ".join(flags) if flags else "ok"
             if advice_by_rep is not None:
                 flag_text = advice_by_rep(number, int(rep[C.REP])) or flag_text
             table.add_row(
-                str(int(rep[C.REP])), str(rep[C.TEMPO]), descent,
+                str(int(rep[C.REP])), str(rep[C.TEMPO]), descent, goal,
                 _fmt(rep[C.ECC_MEAN_VELOCITY], 3), _fmt(rep[C.CON_MEAN_VELOCITY], 2),
                 _fmt(rep[C.ROM], 2), _fmt(rep[C.BOTTOM_PEAK_DECEL], 1),
                 _fmt(rep[C.CONTROL_SCORE], 0), flag_text,
@@ -80,5 +85,29 @@ def print_human(result: Any, *, protocol: str | None = None, console: Any = None
     advice = getattr(result, "advice", None)
     if advice:
         console.print("[bold]What to change[/bold]")
-        for item in advice:
-            console.print(f"  - {item}")
+        for line in group_advice(advice):
+            console.print(f"  - {line}", markup=False)
+
+
+def group_advice(advice: list[Any]) -> list[str]:
+    """One line per (set, rule): rep-level findings of the same rule are merged."""
+    lines: list[str] = []
+    grouped: dict[tuple[Any, str], list[Any]] = {}
+    order: list[tuple[Any, str]] = []
+    for item in advice:
+        if getattr(item, "rep", None) is None:
+            lines.append(str(item))
+            continue
+        key = (item.set, item.rule)
+        if key not in grouped:
+            grouped[key] = []
+            order.append(key)
+        grouped[key].append(item)
+    for key in order:
+        items = grouped[key]
+        first = items[0]
+        reps = ", ".join(str(i.rep) for i in items)
+        label = "rep" if len(items) == 1 else "reps"
+        detail = f" ({first.detail})" if len(items) == 1 and first.detail else ""
+        lines.append(f"[{first.severity}] set {first.set} {label} {reps}: {first.rule}{detail}: {first.text}")
+    return lines
