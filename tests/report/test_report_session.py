@@ -133,3 +133,15 @@ def test_a_recording_without_reps_still_gets_a_report(tmp_path: Path):
     page = write_report([tmp_path / "still.csv"], tmp_path / "out").read_text(encoding="utf-8")
     assert "No reps were found" in page
     assert not _images(page) and not list((tmp_path / "out").glob("*.png"))
+
+
+def test_embedded_charts_make_a_single_file_page(bench_csv: Path, scored, tmp_path: Path):
+    import base64
+
+    page = write_report([bench_csv], tmp_path, protocol="tempo", exercise="bench", embed=True).read_text()
+    sources = _images(page)
+    assert len(sources) == 2 * len(scored.sets)
+    for source in sources:
+        assert source.startswith("data:image/png;base64,")
+        assert base64.b64decode(source.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "set-1-tempo.png").is_file()

@@ -24,6 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_analysis_options(parser)
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory (created if missing)")
     parser.add_argument("--pdf", action="store_true", help="also write DIR/report.pdf with every chart")
+    parser.add_argument("--embed", action="store_true",
+                        help="put the charts inside report.html too (one file to send; larger)")
     parser.add_argument("--history", action="store_true", help="trends from the training log instead of recordings")
     add_db_option(parser)
     parser.set_defaults(func=run)
@@ -51,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         protocol=args.protocol,
         exercise=args.exercise,
         pdf=args.pdf,
+        embed=args.embed,
         format_name=args.format_name,
         rule_overrides=args.rule,
         rules_file=args.rules,

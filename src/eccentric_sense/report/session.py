@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import textwrap
@@ -67,6 +68,7 @@ def write_report(
     protocol: str = "tempo",
     exercise: str | None = None,
     pdf: bool = False,
+    embed: bool = False,
     format_name: str | None = None,
     rule_overrides: Sequence[str] = (),
     rules_file: str | os.PathLike[str] | None = None,
@@ -83,6 +85,9 @@ def write_report(
         when there are several recordings) and, with ``pdf=True``, ``report.pdf``.
     protocol, exercise
         What was trained (the protocol's targets come from the criteria catalog).
+    embed
+        Also put the charts inside ``report.html`` (base64 ``data:`` URIs), so
+        the page alone can be sent around; the PNG files are written anyway.
     format_name, rule_overrides, rules_file
         As for ``eccentric-sense analyze`` (``--format``, ``--rule``, ``--rules``).
 
@@ -98,7 +103,7 @@ def write_report(
                     rule_overrides=rule_overrides, rules_file=rules_file)
         for p in paths
     ]
-    return write_scored_report(scored, out_dir, names=[Path(p).name for p in paths], pdf=pdf)
+    return write_scored_report(scored, out_dir, names=[Path(p).name for p in paths], pdf=pdf, embed=embed)
 
 
 def _slug(name: str) -> str:
@@ -125,6 +130,7 @@ def write_scored_report(
     *,
     names: Sequence[str] | None = None,
     pdf: bool = False,
+    embed: bool = False,
     title: str = "eccentric-sense session report",
 ) -> Path:
     """Write the report for analyses already scored (:func:`eccentric_sense.scoring.score`).
@@ -159,7 +165,7 @@ def write_scored_report(
         if pdf_pages is not None:
             pdf_pages.close()
     path = out / REPORT_FILE
-    path.write_text(H.page(title, _body(items, title, pdf)), encoding="utf-8")
+    path.write_text(H.page(title, _body(items, title, pdf, embed)), encoding="utf-8")
     return path
 
 
@@ -289,7 +295,13 @@ _READING_GUIDE = (
 )
 
 
-def _body(items: list[ReportedRecording], title: str, pdf: bool) -> str:
+def _image_source(path: Path, embed: bool) -> str:
+    if not embed:
+        return path.name
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _body(items: list[ReportedRecording], title: str, pdf: bool, embed: bool) -> str:
     created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"<h1>{H.esc(title)}</h1>",
              f'<p class="muted">Made by eccentric-sense {H.esc(__version__)} on {H.esc(created)}. '
@@ -315,7 +327,7 @@ def _body(items: list[ReportedRecording], title: str, pdf: bool) -> str:
             for kind, alt in (("tempo", "tempo chart"), ("summary", "set summary chart")):
                 chart = item.charts.get(number, {}).get(kind)
                 if chart is not None:
-                    parts.append(f'<img src="{H.esc(chart.name)}" alt="Set {number} {alt}" '
+                    parts.append(f'<img src="{H.esc(_image_source(chart, embed))}" alt="Set {number} {alt}" '
                                  'width="1080" loading="lazy">')
         general = [a for a in advice if a.set is None]
         if general:
