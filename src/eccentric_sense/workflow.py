@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from .analysis import AnalysisSettings, analyze
 from .io import read_any
-from .scoring import ScoredAnalysis, analysis_settings, load_catalog, score
+from .scoring import Catalog, ScoredAnalysis, analysis_settings, load_catalog, score
 
 __all__ = ["analyze_file", "analyze_recording", "NEGATIVE_FIRST_PROTOCOLS"]
 
@@ -28,13 +28,15 @@ def analyze_recording(
     rule_overrides: Sequence[str] = (),
     rules_file: str | os.PathLike[str] | None = None,
     settings: AnalysisSettings | None = None,
+    catalog: Catalog | None = None,
 ) -> ScoredAnalysis:
     """Analyse a :class:`~eccentric_sense.Recording` and score it for ``protocol``.
 
     The catalog (with the user's overrides) is loaded first so that its
     uncontrolled-descent numbers reach the analysis, which flags that rule.
     """
-    catalog = load_catalog(rules_file, overrides=list(rule_overrides) or None)
+    if catalog is None:
+        catalog = load_catalog(rules_file, overrides=list(rule_overrides) or None)
     base = settings or AnalysisSettings()
     if protocol in NEGATIVE_FIRST_PROTOCOLS and base.first_phase is None:
         base = dataclasses.replace(base, first_phase="eccentric")
@@ -62,7 +64,7 @@ def analyze_file(
         ``.reps``/``.sets`` are the scored tables, ``.advice`` the findings,
         ``.to_dict()`` the JSON document.
     """
+    # Options first: a typo in a rule override should not wait for a long file to load.
+    catalog = load_catalog(rules_file, overrides=list(rule_overrides) or None)
     recording = read_any(Path(path), format=format_name, columns=columns, acc_unit=acc_unit, gyr_unit=gyr_unit)
-    return analyze_recording(
-        recording, exercise=exercise, protocol=protocol, rule_overrides=rule_overrides, rules_file=rules_file
-    )
+    return analyze_recording(recording, exercise=exercise, protocol=protocol, catalog=catalog)

@@ -22,6 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="analyse a bundled sample recording (bench press, tempo protocol, 2 sets)",
         description="Analyse the bundled sample recording and print its rep table.",
     )
+    parser.add_argument("--out", type=Path, default=Path("eccentric-sense-demo-report"), metavar="DIR",
+                        help="where to write the demo's report (default: ./eccentric-sense-demo-report)")
+    parser.add_argument("--no-report", action="store_true", help="only print the table")
     parser.set_defaults(func=run)
 
 
@@ -29,6 +32,11 @@ def run(args: argparse.Namespace) -> int:
     from ..workflow import analyze_file
 
     path = demo_recording_path()
-    scored = analyze_file(path, protocol="tempo")
+    scored = analyze_file(path, protocol="tempo", exercise="bench")
     _output.print_human(scored, protocol="tempo")
+    if not args.no_report:
+        from ..report import write_scored_report
+
+        report = write_scored_report([scored], args.out)
+        print(f"report written to {report}")
     return 0

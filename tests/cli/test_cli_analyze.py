@@ -1,0 +1,125 @@
+"""The analyze and demo commands, end to end through the real entry point."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eccentric_sense import columns as C
+from eccentric_sense.cli._demo import demo_recording_path
+from eccentric_sense.io import write_recording
+from eccentric_sense.simulate import simulate_session
+from eccentric_sense.simulate.specs import SetSpec
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "eccentric_sense", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def recording_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    sim = simulate_session(
+        [SetSpec(exercise="deadlift", protocol="normal", n_reps=4, setup=False, impacts=False)],
+        sensor="icm42688",
+        sample_rate_hz=200,
+        seed=11,
+    )
+    path = tmp_path_factory.mktemp("rec") / "deadlift.csv"
+    write_recording(sim.recording, path)
+    return path
+
+
+def test_json_is_the_only_output_and_follows_the_contract(recording_file: Path) -> None:
+    done = run_cli("analyze", str(recording_file), "--exercise", "deadlift", "--json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)  # fails if anything else was printed
+    assert set(document) == {"recording", "sets", "reps"}
+    assert document["reps"], "a four-rep set must produce reps"
+    for rep in document["reps"]:
+        assert list(rep) == list(C.REP_TABLE_COLUMNS)
+        assert isinstance(rep[C.FLAGS], list)
+        assert 0 <= rep[C.CONTROL_SCORE] <= 100
+    for entry in document["sets"]:
+        assert entry[C.SET_REPS] == sum(1 for r in document["reps"] if r[C.SET] == entry[C.SET])
+
+
+def test_csv_export_has_every_rep_table_column(recording_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "reps.csv"
+    done = run_cli("analyze", str(recording_file), "--csv", str(out))
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out)
+    assert list(table.columns) == list(C.REP_TABLE_COLUMNS)
+    assert len(table) >= 1
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["analyze", "missing.csv"], "missing.csv: file not found"),
+        (["analyze", "{bad}", "--rule", "hard_bottom.nonsense=3"], "nonsense"),
+        (["analyze", "{bad}", "--rule", "no_such_rule.x=1"], "no_such_rule"),
+    ],
+)
+def test_bad_input_is_one_clear_line(args: list[str], expected: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time_s,acc_x_g,acc_y_g,acc_z_g\n0,0,0,1\n0.01,0,zero,1\n")
+    args = [a.replace("{bad}", str(bad)) for a in args]
+    done = run_cli(*args, cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert expected in lines[0]
+    assert "Traceback" not in done.stderr
+
+
+def test_non_numeric_cell_names_line_and_column(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time_s,acc_x_g,acc_y_g,acc_z_g\n0,0,0,1\n0.01,0,zero,1\n")
+    done = run_cli("analyze", str(bad))
+    assert done.returncode == 2
+    assert "line 3" in done.stderr and "acc_y_g" in done.stderr
+
+
+def test_demo_analyses_the_bundled_sample_and_writes_its_report(tmp_path: Path) -> None:
+    done = run_cli("demo", "--out", str(tmp_path / "demo-report"))
+    assert done.returncode == 0, done.stderr
+    assert "Set 1" in done.stdout
+    assert "bench" in done.stdout
+    report = tmp_path / "demo-report" / "report.html"
+    assert f"report written to {report}" in done.stdout
+    assert report.exists() and (tmp_path / "demo-report" / "set-1-tempo.png").exists()
+
+
+def test_bundled_demo_file_is_the_sample_recording() -> None:
+    bundled = demo_recording_path().read_bytes()
+    sample = (ROOT / "sample_recordings" / "bench_tempo_2sets.csv").read_bytes()
+    assert hashlib.sha256(bundled).hexdigest() == hashlib.sha256(sample).hexdigest()
+
+
+def test_log_option_stores_sets_in_a_real_database(recording_file: Path, tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite"
+    done = run_cli("analyze", str(recording_file), "--exercise", "deadlift", "--protocol", "heavy_negatives",
+                   "--log", "--load", "140", "--db", str(db), "--json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert "history" in document
+    import sqlite3
+
+    with sqlite3.connect(db) as connection:
+        tables = {row[0] for row in connection.execute("select name from sqlite_master where type='table'")}
+    assert tables, "the training log must create its tables"
