@@ -306,6 +306,9 @@ def realise_reps(
         if spec.continuous:
             pause_bottom = 0.0
             pause_top = 0.0
+        if ecc_s >= 6.0 and not flaws and rng.random() < 0.6:
+            # Long negatives are rarely perfectly even: the speed wavers.
+            flaws.append("waver")
         if ecc_s >= 6.0:
             # Long negatives: the lifter settles into the descent within about a second.
             accel_fraction = float(rng.uniform(0.5, 0.9)) / ecc_s
