@@ -51,7 +51,7 @@ def test_live_view_reports_each_rep_as_it_ends(tmp_path: Path) -> None:
     from eccentric_sense.analysis import analyze
 
     out = tmp_path / "live.csv"
-    result = record_cli(f"replay:{SAMPLES / 'deadlift_5reps_200hz.csv'}", "--speed", "4", "--out", str(out),
+    result = record_cli(f"replay:{SAMPLES / 'deadlift_5reps_200hz.csv'}", "--speed", "6", "--out", str(out),
                         analysis=True)
     assert result.returncode == 0, result.stderr
     live = [float(m.group(1)) for m in re.finditer(r"^rep \d+: descent ([0-9.]+) s, flags: ", result.stdout, re.M)]

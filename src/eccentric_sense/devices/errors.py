@@ -14,7 +14,6 @@ __all__ = [
     "DevicePermissionError",
     "DeviceNotRespondingError",
     "DeviceProtocolError",
-    "DeviceDisconnectedError",
     "BluetoothUnavailableError",
     "MissingDependencyError",
 ]
@@ -34,10 +33,6 @@ class DeviceNotRespondingError(DeviceError):
 
 class DeviceProtocolError(DeviceError):
     """The device answered, but not in the protocol we expected (or refused a command)."""
-
-
-class DeviceDisconnectedError(DeviceError):
-    """The device went away and did not come back before the give-up timeout."""
 
 
 class BluetoothUnavailableError(DeviceError):
