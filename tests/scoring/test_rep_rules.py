@@ -231,3 +231,16 @@ def test_longest_run_over_several_phases():
     mask[50:53] = True
     out = R.longest_run_s(mask, 10.0, np.array([0, 15, 40, 60]), np.array([100, 60, 100, 100]))
     assert out.tolist() == [1.0, 0.5, 0.3, 0.0]
+
+
+def test_phase_velocity_recovers_speed_despite_bias_and_drift():
+    n = 400
+    t = np.arange(n) / RATE
+    # true descent inside [100, 300): -0.02 m/s at both ends, a bump to -0.3 m/s between
+    true = np.zeros(n)
+    u = np.linspace(0.0, 1.0, 201)
+    true[100:301] = -0.02 - 0.28 * np.sin(np.pi * u) ** 2
+    acc = np.gradient(true, t) + 0.08  # accelerometer bias: the whole-recording velocity would drift
+    v = R.phase_velocity(acc, RATE, np.array([100]), np.array([300]))
+    assert np.isnan(v[:100]).all() and np.isnan(v[300:]).all()
+    assert np.max(np.abs(v[100:300] - true[100:300])) < 0.005

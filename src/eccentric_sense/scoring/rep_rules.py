@@ -20,6 +20,7 @@ __all__ = [
     "RuleCheck",
     "make_check",
     "phase_indices",
+    "phase_velocity",
     "longest_run_s",
     "drop_mask",
     "check_ecc_too_fast",
@@ -205,6 +206,38 @@ def check_uncontrolled_descent(
 
 def check_hard_bottom(bottom_peak_decel_m_s2: np.ndarray, *, max_decel_m_s2: float) -> RuleCheck:
     return _above("hard_bottom", bottom_peak_decel_m_s2, max_decel_m_s2, True, "m/s^2", "bottom deceleration")
+
+
+def phase_velocity(
+    vertical_acc_lp_mps2: np.ndarray,
+    sample_rate_hz: float,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    *,
+    boundary_speed_m_s: float = PHASE_SPEED_THRESHOLD_M_S,
+) -> np.ndarray:
+    """Velocity inside each descent, integrated from the acceleration between known boundary speeds.
+
+    By the phase definition the bar moves down at ``boundary_speed_m_s`` at
+    both ends of a descent.  Integrating the low-passed acceleration from the
+    start and removing the linear trend that makes the end speed match
+    gives a velocity whose shape inside the phase does not depend on drift
+    accumulated outside it.  NaN outside the phases.
+    """
+    acc = np.nan_to_num(np.asarray(vertical_acc_lp_mps2, dtype=float))
+    starts = np.asarray(starts, dtype=int)
+    ends = np.asarray(ends, dtype=int)
+    integral = np.concatenate(([0.0], np.cumsum(acc))) / float(sample_rate_hz)
+    out = np.full(acc.size, np.nan)
+    for s, e in zip(starts, ends):  # one slice per rep
+        last = min(e, acc.size - 1)
+        if last - s < 2:
+            continue
+        k = np.arange(s, last + 1)
+        v = -boundary_speed_m_s + (integral[k] - integral[s])
+        v -= (v[-1] + boundary_speed_m_s) * (k - s) / (last - s)
+        out[s:e] = v[: e - s]
+    return out
 
 
 def check_late_braking(

@@ -206,8 +206,12 @@ def rep_checks(
                 _column(reps, C.BOTTOM_PEAK_DECEL), max_decel_m_s2=p["max_decel_m_s2"]
             )
         elif rule.id == "late_braking" and have_kin:
+            # Speeds are compared within one descent: re-integrate them between the
+            # phase's known boundary speeds so drift from outside the phase cannot
+            # move the peak.
+            velocity = R.phase_velocity(kinematics.vertical_acc_lp_mps2, rate, starts, ends)
             checks[rule.id] = R.check_late_braking(
-                kinematics.velocity_m_s, starts, ends,
+                velocity, starts, ends,
                 last_fraction=p["last_fraction"], speed_ratio=p["speed_ratio"],
             )
         elif rule.id == "unsteady_handoff" and have_kin:
