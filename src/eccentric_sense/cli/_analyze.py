@@ -8,19 +8,11 @@ import sys
 from pathlib import Path
 
 from ..constants import EXERCISES
+from ..scoring.catalog import PROTOCOLS
 from . import _output
 
-PROTOCOL_IDS = (
-    "tempo",
-    "negative_only",
-    "negative_emphasized",
-    "negative_accentuated",
-    "heavy_negatives",
-    "beyond_failure",
-    "forced_positive",
-    "forced_negative",
-    "pullup_negative",
-)
+#: The protocols the scoring implements (one list, owned by the catalog).
+PROTOCOL_IDS = PROTOCOLS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
