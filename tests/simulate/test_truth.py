@@ -93,16 +93,25 @@ def test_find_phases_on_hand_made_velocity():
     t = np.arange(0, 12, 1 / rate)
     v = np.zeros_like(t)
     v[(t > 1) & (t < 3)] = -0.2  # 0.4 m down
-    v[(t >= 3.0) & (t < 3.3)] = -0.01  # a 0.3 s stall below threshold
+    v[(t >= 3.0) & (t < 3.3)] = 0.005 * np.sin(2 * np.pi * 10 * t[(t >= 3.0) & (t < 3.3)])  # a 0.3 s stall with tremor
     v[(t >= 3.3) & (t < 4)] = -0.2  # continues: one phase
     v[(t > 5) & (t < 5.5)] = 0.1  # 5 cm up: not a rep
     v[(t > 6) & (t < 7)] = 0.5  # up
     v[(t >= 7) & (t < 7.8)] = 0.0  # a long stop
     v[(t >= 7.8) & (t < 8.5)] = 0.5  # a new phase
+    v[(t >= 9) & (t < 9.5)] = 0.5  # up ...
+    v[(t >= 9.5) & (t < 9.6)] = -0.05  # ... a short reversal ...
+    v[(t >= 9.6) & (t < 10.1)] = 0.5  # ... and up again: two phases
     z = np.cumsum(v) / rate
     phases = find_phases(t, z, v)
     kinds = [(p.kind, round(t[p.start], 2), round(t[p.end], 2)) for p in phases]
-    assert kinds == [("eccentric", 1.0, 4.0), ("concentric", 6.0, 7.0), ("concentric", 7.8, 8.5)]
+    assert kinds == [
+        ("eccentric", 1.0, 4.0),
+        ("concentric", 6.0, 7.0),
+        ("concentric", 7.8, 8.5),
+        ("concentric", 9.0, 9.5),
+        ("concentric", 9.6, 10.1),
+    ]
 
 
 def test_drop_has_a_half_g_downward_segment_and_is_flagged():

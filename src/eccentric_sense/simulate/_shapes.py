@@ -145,6 +145,7 @@ def eccentric_shape(
     hard_stop: bool = False,
     stalls: int = 0,
     waver: int = 0,
+    waver_depth: tuple[float, float] = (0.15, 0.35),
     drop_g: float = 0.0,
     drop_s: float = 0.14,
     rng: np.random.Generator | None = None,
@@ -169,7 +170,9 @@ def eccentric_shape(
     stalls
         Number of brief near-stops (speed down to ~5 % of the cruise) in the cruise.
     waver
-        Number of +-25 % speed modulations in the cruise.
+        Number of speed modulations in the cruise ...
+    waver_depth
+        ... each by a random fraction of the cruise speed in this range.
     drop_g, drop_s
         A drop: extra downward acceleration of ``drop_g`` g held for
         ``drop_s`` s, then a catch back to the cruise speed.  0 = none.
@@ -229,7 +232,7 @@ def eccentric_shape(
             elif kind == "waver":
                 width = min(0.8, 0.45 * slot)
                 start = lo + 0.5 * (slot - 2 * width)
-                depth = rng.choice([-1.0, 1.0]) * rng.uniform(0.15, 0.35) * cruise_speed
+                depth = rng.choice([-1.0, 1.0]) * rng.uniform(*waver_depth) * cruise_speed
                 amp = depth / (width / 2)
                 bumps.append(Bump(start, width / 2, 0.0, width / 2, -amp))
                 bumps.append(Bump(start + width, width / 2, 0.0, width / 2, amp))

@@ -118,6 +118,8 @@ class RepSpec:
         Flaw names from :data:`FLAWS`.
     unsteady
         Hand-off hold with motion (negative-only / pull-up negatives).
+    natural_waver
+        Gentle (8-18 %) speed modulations of a long descent, not a flaw.
     """
 
     ecc_s: float
@@ -131,6 +133,7 @@ class RepSpec:
     brake_peak_position: float = 0.5
     flaws: list[str] = field(default_factory=list)
     unsteady: bool = False
+    natural_waver: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -306,9 +309,10 @@ def realise_reps(
         if spec.continuous:
             pause_bottom = 0.0
             pause_top = 0.0
+        natural_waver = 0
         if ecc_s >= 6.0 and not flaws and rng.random() < 0.6:
-            # Long negatives are rarely perfectly even: the speed wavers.
-            flaws.append("waver")
+            # Long negatives are rarely perfectly even: the speed wavers gently.
+            natural_waver = int(rng.integers(1, 3))
         if ecc_s >= 6.0:
             # Long negatives: the lifter settles into the descent within about a second.
             accel_fraction = float(rng.uniform(0.5, 0.9)) / ecc_s
@@ -351,6 +355,7 @@ def realise_reps(
                 brake_peak_position=brake_peak,
                 flaws=flaws,
                 unsteady=bool(spec.unsteady_handoff and protocol in ("negative_only", "pullup_negative")),
+                natural_waver=natural_waver,
             )
         )
     return reps, constants

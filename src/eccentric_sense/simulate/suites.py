@@ -116,7 +116,7 @@ def benchmark_suite(seed: int = 0) -> list[BenchmarkCase]:
         ("squat", "negative_emphasized", 2, 5, {}),
         ("deadlift", "heavy_negatives", 2, 4, {"flaws": {3: ["late_braking"]}}),
         ("curl", "normal", 2, 8, {}),
-        ("row", "negative_only", 1, 4, {}),
+        ("press", "negative_only", 1, 4, {}),
         ("dip", "normal", 2, 6, {"swing_m": 0.04}),
         ("press", "heavy_negatives", 1, 5, {}),
         ("squat", "tempo", 2, 5, {}),

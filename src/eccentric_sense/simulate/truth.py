@@ -7,9 +7,10 @@ is the reference that the pipeline is judged against.
 
 Interpretations the contract leaves open (documented in docs/simulator.md):
 
-* "reverses": the velocity has the opposite sign with more than
-  :data:`REVERSAL_SPEED_M_S` (1 mm/s).  The simulator never produces
-  sub-threshold reversals inside stalls, so any reasonable reading agrees.
+* "reverses": the bar moves the other way faster than the phase threshold
+  (0.02 m/s), i.e. an opposite phase starts.  Physiological tremor alone
+  (8-11 Hz, tens of micrometres) makes the velocity change sign by a few mm/s
+  inside every slow stall; that is not a reversal anyone could measure.
 * A phase already under way at the first recorded sample, or still under way
   at the last one, is incomplete and not part of any rep.
 * Every eccentric phase is a rep.  Top-start sets pair it with the concentric
@@ -46,7 +47,7 @@ from .specs import ECC_TARGET
 __all__ = ["TruthPhase", "SetContext", "find_phases", "truth_tables", "lowpass_10hz", "REVERSAL_SPEED_M_S"]
 
 #: Opposite-direction speed that counts as reversing inside a stall, m/s.
-REVERSAL_SPEED_M_S = 1e-3
+REVERSAL_SPEED_M_S = PHASE_SPEED_THRESHOLD_M_S
 HARD_BOTTOM_M_S2 = 3.0
 LATE_BRAKING_FRACTION = 0.25
 LATE_BRAKING_RATIO = 1.5
@@ -111,6 +112,7 @@ def find_phases(
             phases.append((kind, int(s), int(e)))
     phases.sort(key=lambda p: p[1])
     reversed_ = {"eccentric": v_m_s > REVERSAL_SPEED_M_S, "concentric": v_m_s < -REVERSAL_SPEED_M_S}
+    # (with the default threshold a reversal is exactly an opposite phase in the gap)
     merged: list[tuple[str, int, int]] = []
     for kind, s, e in phases:
         if merged and merged[-1][0] == kind:
