@@ -47,18 +47,26 @@ SAMPLES = Path(__file__).resolve().parents[2] / "sample_recordings"
 
 
 def test_live_view_reports_each_rep_as_it_ends(tmp_path: Path) -> None:
-    """Live feedback re-analyses the trailing window; its descent times agree with the offline analysis."""
+    """Live feedback re-analyses the data so far once per second of recording.
+
+    It runs on incomplete data, so a rep's boundaries can still move after
+    it is reported; typically the descent times agree with the analysis of
+    the finished file.  The analysis is paced by recording time, so a replay
+    as fast as possible gives the same feedback as one in real time.
+    """
     from eccentric_sense.analysis import analyze
 
     out = tmp_path / "live.csv"
-    result = record_cli(f"replay:{SAMPLES / 'deadlift_5reps_200hz.csv'}", "--speed", "6", "--out", str(out),
+    result = record_cli(f"replay:{SAMPLES / 'deadlift_5reps_200hz.csv'}", "--speed", "0", "--out", str(out),
                         analysis=True)
     assert result.returncode == 0, result.stderr
-    live = [float(m.group(1)) for m in re.finditer(r"^rep \d+: descent ([0-9.]+) s, flags: ", result.stdout, re.M)]
+    lines = re.findall(r"^rep (\d+): descent ([0-9.]+) s, flags: (.+)$", result.stdout, re.M)
+    assert [int(number) for number, _, _ in lines] == list(range(1, len(lines) + 1))  # each rep once
+    live = np.array([float(descent) for _, descent, _ in lines])
     offline = analyze(read_recording(out)).reps["ecc_duration_s"].to_numpy()
-    assert len(live) >= 3
-    for descent in live:
-        assert np.min(np.abs(offline - descent)) <= 0.15, (live, offline)
+    assert abs(live.size - offline.size) <= 1
+    deviation = np.min(np.abs(live[:, None] - offline[None, :]), axis=1)
+    assert np.median(deviation) <= 0.15, (live, offline)
 
 
 def test_duration_stops_the_recording_at_that_time(tmp_path: Path) -> None:

@@ -16,8 +16,9 @@ from ..constants import EXERCISES, PHASE_SPEED_THRESHOLD_M_S
 from ..errors import ConfigError, DeviceError, EccentricSenseError
 from ._analyze import PROTOCOL_IDS
 
-#: Trailing window re-analysed for the live rep feedback, and how often.
-LIVE_WINDOW_S = 30.0
+#: Trailing window re-analysed for the live rep feedback, and how often (in
+#: recording time, so that a replay gives the same feedback at any speed).
+LIVE_WINDOW_S = 60.0
 LIVE_ANALYSIS_EVERY_S = 1.0
 
 
@@ -163,8 +164,8 @@ class _LiveView:
         self._console: Any = None
         self._last_render = 0.0
         self._last_line = 0.0
-        self._last_analysis = 0.0
-        self._reported_reps: list[float] = []
+        self._last_analysis = -math.inf  # recording time of the last analysis
+        self._reported_reps: list[tuple[float, float]] = []
         self._rep_count = 0
         self._phase = "-"
         self._speed = math.nan
@@ -191,8 +192,9 @@ class _LiveView:
     # ---------------------------------------------------------------- updates
     def on_batch(self, batch: Any, written: int) -> None:
         now = time.monotonic()
-        if now - self._last_analysis >= LIVE_ANALYSIS_EVERY_S:
-            self._last_analysis = now
+        data_time = self.recorder.last_time_s or 0.0
+        if data_time - self._last_analysis >= LIVE_ANALYSIS_EVERY_S:
+            self._last_analysis = data_time
             self._run_analysis()
         if self._live is not None and now - self._last_render >= 0.25:
             self._last_render = now
@@ -270,11 +272,14 @@ class _LiveView:
             # on both sides (boundaries move a little as the window slides).
             if not (math.isfinite(start) and math.isfinite(duration) and math.isfinite(ended)):
                 continue
-            if start < window_start + 2.0 or ended > window_end - 1.5:
+            if start < window_start + 2.0 or ended > window_end - 3.0:
                 continue
-            if any(abs(start - seen) < 0.5 for seen in self._reported_reps):
+            # Boundaries move as more data arrives: a rep whose descent overlaps
+            # one already reported is the same rep.
+            stop = start + duration
+            if any(start < seen_stop and seen_start < stop for seen_start, seen_stop in self._reported_reps):
                 continue
-            self._reported_reps.append(start)
+            self._reported_reps.append((start, stop))
             self._rep_count += 1
             flags = ", ".join(rep[columns.FLAGS]) if rep[columns.FLAGS] else "none"
             self._say(f"rep {self._rep_count}: descent {_fmt(duration, 's')}, flags: {flags}")
