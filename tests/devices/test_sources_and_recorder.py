@@ -183,3 +183,36 @@ def test_samples_missing_a_value_are_dropped_and_counted_not_filled(tmp_path: Pa
     np.testing.assert_allclose(written.time_s, [0.0, 0.02, 0.03])
     info = sidecar(out)
     assert info["incomplete_samples_dropped"] == 2 and info["samples"] == 3
+
+
+def test_live_view_on_a_terminal(tmp_path: Path) -> None:
+    """On a terminal the counters are a rich live table (run under a real pseudo-terminal)."""
+    import os
+    import select
+
+    make_recording(tmp_path / "source.csv", rate_hz=100, duration_s=3)
+    out = tmp_path / "tty.csv"
+    master, slave = os.openpty()
+    process = subprocess.Popen(
+        [*CLI, "record", f"replay:{tmp_path / 'source.csv'}", "--speed", "0", "--out", str(out), "--no-analysis"],
+        stdin=slave, stdout=slave, stderr=slave,
+    )
+    os.close(slave)
+    screen = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 30)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the process closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(master)
+    assert process.wait(timeout=30) == 0
+    text = screen.decode("utf-8", errors="replace")
+    assert "lost / checksum errors" in text and "300 samples" in text
+    assert "done (end of stream): 300 samples" in text
+    assert read_recording(out).n_samples == 300

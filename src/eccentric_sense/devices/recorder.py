@@ -31,6 +31,7 @@ from .. import __version__
 from ..io.canonical import RecordingWriter
 from ..recording import Recording
 from ..constants import STANDARD_GRAVITY
+from .errors import DeviceError
 from .source import Source, SourceStats
 from .timeline import Timeline
 from .types import SampleBatch
@@ -294,7 +295,10 @@ async def record(
         stop_wait.cancel()
         await source.close()
         # Whatever arrived while closing (the device may still have been sending) is kept.
-        async for batch in iterator:
-            recorder.write(batch, until_s=duration_s, after_gap=follows_gap(batch))
+        try:
+            async for batch in iterator:
+                recorder.write(batch, until_s=duration_s, after_gap=follows_gap(batch))
+        except DeviceError:
+            pass  # the stream's own error was already raised (or we are stopping anyway)
         recorder.flush()
     return reason
