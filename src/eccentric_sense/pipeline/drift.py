@@ -210,6 +210,9 @@ class DriftCorrectedIntegration:
             spread = 1.4826 * float(np.median(np.abs(levels[is_rest] - rest_level[is_rest])))
             tolerance = float(np.clip(5.0 * spread, 0.25 * self.still_tolerance_m_s, self.still_tolerance_m_s))
             is_rest = (np.abs(levels - rest_level) < tolerance) & (change < max(tolerance, 0.5 * self.still_tolerance_m_s))
+        # Sure rests stay rests even when their level disagrees with the
+        # others (a bias exposed by rotation shifts the level between rests).
+        is_rest |= anchors
 
         if not is_rest.any():
             drift = moving_average(raw_velocity, window)
