@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..errors import ConfigError, DeviceError
-from ..io.canonical import read_recording
+from ..io import read_any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"--{name.replace('_', '-')} must be a fraction in [0, 1), not {value}")
     if sys.platform == "win32":
         raise DeviceError("the serial emulator needs a POSIX pseudo-terminal (Linux, macOS)")
-    recording = read_recording(args.file)
+    recording = read_any(args.file)
     if args.protocol == "es1":
         device = Es1Device(recording, speed=args.speed, max_batch=args.batch)
     else:

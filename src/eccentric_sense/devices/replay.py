@@ -1,4 +1,8 @@
-"""Replay a canonical CSV recording as if it came from a device."""
+"""Replay a recording file as if it came from a device.
+
+Any layout the readers recognise can be replayed (canonical CSV, MetaBase,
+WitMotion PC-software exports...), see :func:`eccentric_sense.io.read_any`.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import EccentricSenseError
-from ..io.canonical import read_recording
+from ..io import read_any
 from .errors import DeviceError, DeviceNotFoundError
 from .source import Source
 from .types import SampleBatch
@@ -27,7 +31,7 @@ class ReplaySource(Source):
     Parameters
     ----------
     path
-        A canonical recording CSV.
+        A recording file (canonical CSV or another layout :func:`~eccentric_sense.io.read_any` knows).
     speed
         Playback speed; ``1`` is real time, ``0`` (or ``inf``) means no waiting.
     batch_duration_s
@@ -56,7 +60,7 @@ class ReplaySource(Source):
         if not self.path.is_file():
             raise DeviceNotFoundError(f"replay:{self.path}: no such recording file")
         try:
-            recording = read_recording(self.path)
+            recording = read_any(self.path)
         except EccentricSenseError as error:
             raise DeviceError(f"replay: {error}") from None
         self._recording = recording
