@@ -126,3 +126,14 @@ def test_scan_lists_readable_sensors_strongest_first(tmp_path: Path) -> None:
         ("ES-BAR-1", "C0:FF:EE:00:00:01", -40, "es1"),
         ("WT901BLE67", "C0:FF:EE:00:00:02", -70, "witmotion"),
     ]
+
+
+def test_accelerometer_only_es1_device_gives_a_recording_without_gyroscope(tmp_path: Path) -> None:
+    source = make_recording(tmp_path / "source.csv", rate_hz=100, duration_s=3, gyroscope=False)
+    device = Es1Device(source, speed=8, serial=False)
+    peripheral = FakePeripheral("ES-ACC", "C0:FF:EE:00:00:03", device)
+    out = tmp_path / "capture.csv"
+    asyncio.run(_record_ble(FakeBleWorld([peripheral]), "ES-ACC", "es1", out))
+    captured = read_recording(out)
+    assert captured.gyr_rads is None and captured.n_samples == source.n_samples
+    assert_quantised_equal(source, captured, match_by_time(source, captured))

@@ -260,6 +260,7 @@ class BleSource(Source):
         await client.start_notify(es1.DATA_CHAR_UUID, self._on_notify)
         await control.start(odr_hz=self.requested_rate_hz)
         self.device_info = {**control.describe(), "address": client.address}
+        self.has_gyroscope = control.has_gyroscope
         rate = self.device_info.get("sample_rate_hz")
         self.sample_rate_hz = float(rate) if rate else self.requested_rate_hz
 

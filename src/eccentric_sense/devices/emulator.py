@@ -187,7 +187,8 @@ class Es1Device(_RecordingDevice):
             info = es1.DeviceInfo(
                 seq=self._next_seq(), device_time_us=self._device_time_us(now), firmware_version=(1, 0, 0),
                 imu_model=es1.ImuModel.EMULATOR, config=self.config, max_batch=self.max_batch,
-                supported_formats=es1.FMT_ACCEL | es1.FMT_GYRO, device_id=self.device_id,
+                supported_formats=es1.FMT_ACCEL | (0 if self.gyr_counts is None else es1.FMT_GYRO),
+                device_id=self.device_id,
             )
             self._send(es1.encode_device_info(info))
         elif opcode == es1.Opcode.SET_CONFIG:

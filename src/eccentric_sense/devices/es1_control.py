@@ -118,8 +118,13 @@ class Es1Control:
             ack = await self.command(es1.Opcode.SET_CONFIG, es1.pack_set_config(odr_hz=int(round(odr_hz))))
             if ack.config is not None:
                 self.config = ack.config
-        await self.command(es1.Opcode.START, es1.pack_start(STREAM_FORMAT))
+        await self.command(es1.Opcode.START, es1.pack_start(STREAM_FORMAT & self.device_info.supported_formats))
         self.streaming = True
+
+    @property
+    def has_gyroscope(self) -> bool:
+        """Whether the device said it can stream angular rate."""
+        return self.device_info is None or bool(self.device_info.supported_formats & es1.FMT_GYRO)
 
     async def stop(self) -> None:
         """STOP, best effort (the device may already be gone)."""

@@ -149,6 +149,7 @@ class SerialSource(Source):
             if self._control is not None:
                 await self._control.start(odr_hz=self.requested_rate_hz)
                 self.device_info = self._control.describe()
+                self.has_gyroscope = self._control.has_gyroscope
                 rate = self.device_info.get("sample_rate_hz")
                 self.sample_rate_hz = float(rate) if rate else self.requested_rate_hz
             else:
