@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eccentric_sense.devices.emulator import parse_witmotion_commands
-from eccentric_sense.devices.errors import DeviceError, DeviceNotFoundError
+from eccentric_sense.devices.errors import DeviceError, DeviceNotFoundError, DevicePermissionError
 from eccentric_sense.devices.recorder import EndReason, Recorder, record
 from eccentric_sense.devices.source import open_source
 from eccentric_sense.devices.timeline import Timeline
@@ -216,3 +216,28 @@ def test_live_view_on_a_terminal(tmp_path: Path) -> None:
     assert "lost / checksum errors" in text and "300 samples" in text
     assert "done (end of stream): 300 samples" in text
     assert read_recording(out).n_samples == 300
+
+
+@pytest.mark.parametrize(
+    ("errno_code", "text", "kind", "message"),
+    [
+        (2, "could not open port /dev/ttyUSB9: [Errno 2] No such file or directory", DeviceNotFoundError,
+         "serial:/dev/ttyUSB9: no such serial port"),
+        (13, "could not open port /dev/ttyUSB9: [Errno 13] Permission denied", DevicePermissionError,
+         "serial:/dev/ttyUSB9: permission denied; on Linux add yourself to the 'dialout' group"),
+        (16, "could not open port /dev/ttyUSB9: [Errno 16] Device or resource busy", DeviceError,
+         "serial:/dev/ttyUSB9: the port is busy (another program has it open)"),
+        (None, "could not open port 'COM9': FileNotFoundError(2, 'The system cannot find the file specified.')",
+         DeviceNotFoundError, "serial:/dev/ttyUSB9: no such serial port"),
+        (None, "could not open port 'COM9': PermissionError(13, 'Access is denied.')", DevicePermissionError,
+         "serial:/dev/ttyUSB9: permission denied"),
+    ],
+)
+def test_serial_open_failures_are_named(errno_code, text, kind, message) -> None:
+    """pyserial's open errors (POSIX errno, or Windows text) become specific one-line errors."""
+    serial = pytest.importorskip("serial")
+    from eccentric_sense.devices.serial_source import _port_error
+
+    error = _port_error("serial:/dev/ttyUSB9", serial.SerialException(errno_code, text))
+    assert type(error) is kind
+    assert str(error).startswith(message) and "\n" not in str(error)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import itertools
 import threading
 import time
 from typing import Any
@@ -248,6 +249,8 @@ class SerialSource(Source):
     def _on_port_lost(self, reason: str) -> None:
         if self._closing or self.ended:
             return
+        if self._reconnect_task is not None and not self._reconnect_task.done():
+            return  # lost again while reconnecting: that attempt fails and is retried
         self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect(reason))
 
     async def _reconnect(self, reason: str) -> None:
@@ -255,7 +258,7 @@ class SerialSource(Source):
         await self._close_port()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.reconnect_timeout_s
-        for attempt in range(10**9):
+        for attempt in itertools.count():
             await asyncio.sleep(_BACKOFF_S[min(attempt, len(_BACKOFF_S) - 1)])
             if self._closing:
                 return
