@@ -9,8 +9,9 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from ..constants import STANDARD_GRAVITY
 from ..recording import Recording
-from .motion import Motion, build_motion
+from .motion import build_motion
 from .orientation import ideal_imu, mounting_rotation
 from .sensor import SensorModel, Transport, apply_transport, sample_sensor, sensor_preset
 from .specs import SetSpec, realise_reps
@@ -230,9 +231,8 @@ def simulate_session(
     z = evaluated["pos"][window, 2]
     v = evaluated["vel"][window, 2]
     a = evaluated["acc"][window, 2]
-    horizontal = np.hypot(imu["world_acc_mps2"][window, 0], imu["world_acc_mps2"][window, 1])
-    if np.any(lever != 0):
-        horizontal = np.hypot(evaluated["acc"][window, 0], evaluated["acc"][window, 1])
+    # Horizontal acceleration of the tracked point (the heading does not change its magnitude).
+    horizontal = np.hypot(evaluated["acc"][window, 0], evaluated["acc"][window, 1])
     contexts = [SetContext(w.start_s, w.end_s, w.spec.exercise, w.spec.protocol, w.top_start) for w in motion.sets]
     truth_reps, truth_sets, a_lp = truth_tables(
         t_dense[window], z, v, a, horizontal, contexts, to_recording_time=(offset, scale)
@@ -251,7 +251,7 @@ def simulate_session(
     meta.update({k: str(v) for k, v in (metadata or {}).items()})
     recording = Recording(
         time_s=stamps,
-        acc_mps2=acc_g * 9.80665,
+        acc_mps2=acc_g * STANDARD_GRAVITY,
         gyr_rads=np.deg2rad(gyr_dps) if gyroscope else None,
         metadata=meta,
         source=f"simulated:seed={seed}",
