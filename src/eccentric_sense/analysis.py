@@ -324,6 +324,18 @@ def set_table(reps: pd.DataFrame, segments: list[SetSegment]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(C.SET_TABLE_COLUMNS))
 
 
+def _reversal_rests(phases: tuple[np.ndarray, ...], quiet: np.ndarray) -> np.ndarray:
+    """Quiet samples between consecutive substantial phases of opposite direction."""
+    starts, ends, kinds, _ = phases
+    known = np.zeros(quiet.size, dtype=bool)
+    if len(starts) < 2:
+        return known
+    opposite = np.flatnonzero(kinds[:-1] != kinds[1:])
+    for i in opposite:  # per reversal
+        known[ends[i] : starts[i + 1]] = True
+    return known & quiet
+
+
 def _blocks(valid: np.ndarray) -> np.ndarray:
     block = np.full(valid.size, -1, dtype=np.intp)
     for number, (start, end) in enumerate(mask_to_runs(valid)):  # per gap-free block
@@ -389,6 +401,19 @@ def analyze(
     fs = kinematics.sample_rate_hz
     segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
 
+    # The quiet pause between a lift and the following descent (or a descent
+    # and the following lift) is a reversal: the bar is at rest there whatever
+    # level the first pass gave it.  Cruises of slow descents lie inside a
+    # phase or between two phases of the same direction, never there.
+    reversal_rest = _reversal_rests(segmenter.phases_, state.quiet)
+    if reversal_rest.any():
+        integration = DriftCorrectedIntegration().estimate(
+            state.vertical, state.quiet, fs, state.uniform.block, known_rest=reversal_rest
+        )
+        state.integration = integration
+        kinematics = _kinematics(kinematics.time_s, fs, state.vertical, integration, kinematics.horizontal_acc_mps2, kinematics.gap)
+        segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
+
     # Second pass, rep-aware.  (1) A bias vector that the bar's rotation turns
     # into a varying vertical error is estimated from position closure (the bar
     # returns to the same height at every top and bottom) and removed from the
@@ -429,7 +454,9 @@ def analyze(
         # Only the part that changes with orientation matters (the rest is a
         # constant already removed with the drift), so measure it from the rest pose.
         vertical = np.where(valid, vertical + gain * (unit @ bias), 0.0)
-        integration = DriftCorrectedIntegration().estimate(vertical, state.quiet, fs, state.uniform.block)
+        integration = DriftCorrectedIntegration().estimate(
+            vertical, state.quiet, fs, state.uniform.block, known_rest=reversal_rest
+        )
         kinematics = _kinematics(kinematics.time_s, fs, vertical, integration, kinematics.horizontal_acc_mps2, kinematics.gap)
         segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
     diagnostics["closure_bias_g"] = (total_bias / STANDARD_GRAVITY).round(4).tolist()

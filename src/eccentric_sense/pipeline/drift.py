@@ -118,6 +118,8 @@ class DriftCorrectedIntegration:
         rest level (cruises of slow negatives sit at 0.03 m/s and faster).
     rest_margin_s
         The drift line of a rest is fitted without this much at either end.
+    rest_chunk_s
+        Long rests get a drift line per chunk of about this length.
     long_rest_s, set_motion_s
         A quiet run is certainly a rest when it lasts ``long_rest_s``, or
         when it lasts 1 s and borders ``set_motion_s`` of continuous motion
@@ -136,6 +138,7 @@ class DriftCorrectedIntegration:
     piece_s: float = 0.5
     still_tolerance_m_s: float = 0.012
     rest_margin_s: float = 0.25
+    rest_chunk_s: float = 2.0
     long_rest_s: float = 15.0
     set_motion_s: float = 6.0
 
@@ -145,12 +148,21 @@ class DriftCorrectedIntegration:
         quiet: np.ndarray,
         sample_rate_hz: float,
         block: np.ndarray | None = None,
+        known_rest: np.ndarray | None = None,
     ) -> "DriftCorrectedIntegration":
+        """Integrate.
+
+        ``known_rest`` optionally marks samples known to be at rest from
+        outside (e.g. the quiet pause between a lift and the next descent,
+        a reversal): quiet pieces inside it are treated as sure rests.
+        """
         fs = sample_rate_hz
         acc = np.asarray(vertical_acc_mps2, dtype=float)
         n = acc.size
         if block is None:
             block = np.zeros(n, dtype=np.intp)
+        if known_rest is None:
+            known_rest = np.zeros(n, dtype=bool)
         velocity = np.zeros(n)
         displacement = np.zeros(n)
         still = np.zeros(n, dtype=bool)
@@ -158,7 +170,7 @@ class DriftCorrectedIntegration:
         for number in np.unique(block[block >= 0]):  # one pass per gap-free block
             sel = np.flatnonzero(block == number)
             lo, hi = sel[0], sel[-1] + 1
-            v, z, s, b = self._integrate_block(acc[lo:hi], quiet[lo:hi], fs)
+            v, z, s, b = self._integrate_block(acc[lo:hi], quiet[lo:hi], fs, known_rest[lo:hi])
             velocity[lo:hi], displacement[lo:hi], still[lo:hi], bias[lo:hi] = v, z, s, b
         self.velocity_ = velocity
         self.displacement_ = displacement
@@ -168,7 +180,7 @@ class DriftCorrectedIntegration:
 
     # -------------------------------------------------------------------------
     def _integrate_block(
-        self, acc: np.ndarray, quiet: np.ndarray, fs: float
+        self, acc: np.ndarray, quiet: np.ndarray, fs: float, known_rest: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         n = acc.size
         bias = estimate_bias_drift(acc, quiet, fs, window_s=self.bias_window_s)
@@ -194,6 +206,9 @@ class DriftCorrectedIntegration:
         tolerance = self.still_tolerance_m_s
         flat = change < tolerance
         anchors = self._anchor_pieces(quiet, pieces, levels, flat, fs)
+        if known_rest is not None and known_rest.any():
+            inside = np.concatenate([[0], np.cumsum(known_rest)])
+            anchors |= (inside[pieces[:, 1]] - inside[pieces[:, 0]]) == (pieces[:, 1] - pieces[:, 0])
         if anchors.any():
             # Rests we are sure of (the stillness before and after a set, long
             # rests) pin the level; pieces in between are judged against them.
@@ -228,31 +243,48 @@ class DriftCorrectedIntegration:
         return velocity, _cumtrapz(velocity, fs), still, bias
 
     def _drift_through_rests(self, raw_velocity: np.ndarray, still: np.ndarray, fs: float) -> np.ndarray:
-        """Drift model: a straight line through each rest, linear between rests.
+        """Drift model: straight lines through each rest, linear between rests.
 
-        The line is fitted to the rest's core (its ends may hold the first
+        The lines are fitted to the rest's core (its ends may hold the first
         millimetres per second of a slow start, which must survive), so the
-        velocity inside a rest is not forced to zero sample by sample.
+        velocity inside a rest is not forced to zero sample by sample.  Long
+        rests are cut into chunks of about ``rest_chunk_s`` with a line each:
+        over a minute between sets the bias wanders, and one straight line
+        would leave centimetres per second of drift in the middle.
         """
         n = raw_velocity.size
         runs = mask_to_runs(still)
+        if runs.shape[0] == 0:
+            return np.zeros(n)
         margin = int(round(self.rest_margin_s * fs))
-        knots_t: list[float] = []
-        knots_v: list[float] = []
-        for start, end in runs:  # per rest, not per sample
-            core_start, core_end = start, end
-            if end - start > 2 * margin + max(int(0.3 * fs), 2):
-                core_start, core_end = start + margin, end - margin
-            t = np.arange(core_start, core_end, dtype=float)
-            v = raw_velocity[core_start:core_end]
-            if t.size >= 2:
-                slope, intercept = np.polyfit(t - t.mean(), v, 1)
-            else:
-                slope, intercept = 0.0, float(v.mean())
-            centre = t.mean()
-            knots_t += [float(start), float(end - 1)]
-            knots_v += [intercept + slope * (start - centre), intercept + slope * (end - 1 - centre)]
-        return np.interp(np.arange(n, dtype=float), np.asarray(knots_t), np.asarray(knots_v))
+        long_enough = (runs[:, 1] - runs[:, 0]) > 2 * margin + max(int(0.3 * fs), 2)
+        core = runs + np.where(long_enough, margin, 0)[:, None] * np.array([1, -1])
+        chunk = max(int(round(self.rest_chunk_s * fs)), 2)
+        pieces = split_runs(runs_to_mask(core, n), chunk, 1)
+        # Line fit of every chunk from cumulative sums (vectorised least squares).
+        t = np.arange(n, dtype=float)
+        zero = np.zeros(1)
+        c1 = np.concatenate([zero, np.cumsum(np.ones(n))])
+        ct = np.concatenate([zero, np.cumsum(t)])
+        ctt = np.concatenate([zero, np.cumsum(t * t)])
+        cv = np.concatenate([zero, np.cumsum(raw_velocity)])
+        ctv = np.concatenate([zero, np.cumsum(t * raw_velocity)])
+        lo, hi = pieces[:, 0], pieces[:, 1]
+        s1, st, stt = c1[hi] - c1[lo], ct[hi] - ct[lo], ctt[hi] - ctt[lo]
+        sv, stv = cv[hi] - cv[lo], ctv[hi] - ctv[lo]
+        denom = s1 * stt - st * st
+        slope = np.divide(s1 * stv - st * sv, denom, out=np.zeros(len(pieces)), where=np.abs(denom) > 1e-9)
+        intercept = (sv - slope * st) / s1
+        # Each chunk spans its samples; the chunks at a rest's ends reach out
+        # to the whole rest (the margins), extrapolating their line.
+        run_of_piece = np.searchsorted(runs[:, 0], lo, side="right") - 1
+        first = np.concatenate([[True], run_of_piece[1:] != run_of_piece[:-1]])
+        last = np.concatenate([run_of_piece[1:] != run_of_piece[:-1], [True]])
+        left = np.where(first, runs[run_of_piece, 0], lo).astype(float)
+        right = np.where(last, runs[run_of_piece, 1] - 1, hi - 1).astype(float)
+        knots_t = np.column_stack([left, right]).ravel()
+        knots_v = np.column_stack([intercept + slope * left, intercept + slope * right]).ravel()
+        return np.interp(t, knots_t, knots_v)
 
     def _anchor_pieces(
         self, quiet: np.ndarray, pieces: np.ndarray, levels: np.ndarray, flat: np.ndarray, fs: float
