@@ -117,9 +117,14 @@ def test_log_option_stores_sets_in_a_real_database(recording_file: Path, tmp_pat
                    "--log", "--load", "140", "--db", str(db), "--json")
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
-    assert "history" in document
+    assert set(document) == {"recording", "sets", "reps"}
     import sqlite3
 
     with sqlite3.connect(db) as connection:
         tables = {row[0] for row in connection.execute("select name from sqlite_master where type='table'")}
     assert tables, "the training log must create its tables"
+    with sqlite3.connect(db) as connection:
+        stored = {row[0] for row in connection.execute("select name from sqlite_master where type='table'")}
+        set_table = next(t for t in stored if "set" in t)
+        count = connection.execute(f"select count(*) from {set_table}").fetchone()[0]
+    assert count == len(document["sets"])

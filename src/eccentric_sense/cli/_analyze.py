@@ -73,11 +73,12 @@ def run(args: argparse.Namespace) -> int:
     if args.csv is not None:
         _output.write_rep_csv(scored, args.csv)
     if args.json:
-        document = scored.to_dict()
-        if args.log:
-            document["history"] = [item.to_dict() for item in history]
-        json.dump(document, sys.stdout, indent=None, allow_nan=False)
+        # stdout carries exactly the rep-table document; training-log findings
+        # go to stderr so that piping the JSON into another tool still works.
+        json.dump(scored.to_dict(), sys.stdout, indent=None, allow_nan=False)
         sys.stdout.write("\n")
+        for item in history:
+            print(f"training log: {item}", file=sys.stderr)
         return 0
     _output.print_human(scored, protocol=args.protocol)
     if history:
