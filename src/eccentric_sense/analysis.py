@@ -35,6 +35,7 @@ from .pipeline.drift import (
     closure_pairs,
     estimate_bias_from_closure,
     integrate_by_block,
+    pin_reversals,
     refine_by_closure,
     reversals_between,
     stationary_points,
@@ -461,8 +462,16 @@ def analyze(
         segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
     diagnostics["closure_bias_g"] = (total_bias / STANDARD_GRAVITY).round(4).tolist()
 
-    # (2) Long stretches without rests (continuous sets): piecewise-linear
-    # drift with knots at the reversals, again from position closure.
+    # (2) Long stretches without rests (continuous sets): zero velocity where
+    # the bar turns, then piecewise-linear drift with knots at the reversals
+    # from position closure.
+    velocity = pin_reversals(np.nan_to_num(kinematics.velocity_m_s), kinematics.still, valid, fs)
+    kinematics = replace(
+        kinematics,
+        velocity_m_s=np.where(valid, velocity, np.nan),
+        displacement_m=integrate_by_block(velocity, state.uniform.block, fs),
+    )
+    segmenter.detect(kinematics.time_s, velocity, valid=valid)
     starts, ends, kinds, _ = segmenter.phases_
     reversal_index, reversal_kind = reversals_between(starts, ends, kinds)
     if reversal_index.size >= 3:

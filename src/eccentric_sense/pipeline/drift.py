@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate
+from scipy import integrate, signal
 
 from ._runs import mask_to_runs, moving_average, runs_to_mask, split_runs
 
@@ -583,3 +583,65 @@ def estimate_bias_from_closure(
         weights = np.where(residual <= 2.0, 1.0, 2.0 / np.maximum(residual, 1e-9)) / height_tolerance_m
     corrected = velocity_m_s + gain * (regress @ bias)
     return bias, corrected
+
+
+def pin_reversals(
+    velocity_m_s: np.ndarray,
+    still: np.ndarray,
+    valid: np.ndarray,
+    sample_rate_hz: float,
+    *,
+    min_stretch_s: float = 6.0,
+    highpass_hz: float = 0.15,
+    min_travel_m: float = 0.1,
+    min_peak_m_s: float = 0.15,
+) -> np.ndarray:
+    """Zero velocity at the reversals of long stretches without rests.
+
+    In a continuous set (touch-and-go, or impacts cut out at every floor
+    touch) the drift between the rests around the set can be far from
+    linear, so the segmentation of the first-pass velocity may miss whole
+    reps.  A high-pass (``highpass_hz``, zero phase) of the velocity keeps
+    the reps and drops the drift well enough to find where the bar turns;
+    there the true velocity is zero, so the drift is piecewise linear
+    through the first-pass velocity at those moments.  Only reversals
+    between two brisk phases (``min_peak_m_s``) are used: the cruise of a
+    slow descent would be bent into a false wave by the filter.
+    """
+    from .segmentation import find_phases  # segmentation does not depend on drift
+
+    v = np.asarray(velocity_m_s, dtype=float).copy()
+    fs = sample_rate_hz
+    n = v.size
+    sos = signal.butter(2, highpass_hz, btype="highpass", fs=fs, output="sos")
+    half = max(int(round(0.04 * fs)), 1)
+    for start, end in mask_to_runs(~still & valid):  # per stretch between rests
+        if end - start < min_stretch_s * fs:
+            continue
+        segment = v[start:end]
+        pad = min(end - start - 1, int(3 * fs / highpass_hz))
+        high = signal.sosfiltfilt(sos, segment, padlen=pad)
+        time = np.arange(end - start) / fs
+        p_start, p_end, p_kind, p_travel = find_phases(time, high)
+        peak = np.array([np.max(np.abs(high[a:b])) for a, b in zip(p_start, p_end)])  # per phase
+        keep = (p_travel >= min_travel_m) & (peak >= min_peak_m_s)
+        p_start, p_end, p_kind = p_start[keep], p_end[keep], p_kind[keep]
+        turn = np.flatnonzero(p_kind[:-1] != p_kind[1:])
+        if turn.size < 2:
+            continue
+        index = (p_end[turn] + p_start[turn + 1]) // 2
+        csum = np.concatenate([[0.0], np.cumsum(segment)])
+        lo = np.clip(index - half, 0, end - start - 1)
+        hi = np.clip(index + half + 1, 1, end - start)
+        level = (csum[hi] - csum[lo]) / (hi - lo)
+        knots_t = index.astype(float)
+        knots_v = level
+        # Bordering rests already have zero velocity: pin the ends there.
+        if start > 0 and still[start - 1]:
+            knots_t = np.concatenate([[0.0], knots_t])
+            knots_v = np.concatenate([[0.0], knots_v])
+        if end < n and still[end]:
+            knots_t = np.concatenate([knots_t, [end - start - 1.0]])
+            knots_v = np.concatenate([knots_v, [0.0]])
+        v[start:end] = segment - np.interp(np.arange(end - start, dtype=float), knots_t, knots_v)
+    return v
