@@ -137,3 +137,21 @@ def test_accelerometer_only_es1_device_gives_a_recording_without_gyroscope(tmp_p
     captured = read_recording(out)
     assert captured.gyr_rads is None and captured.n_samples == source.n_samples
     assert_quantised_equal(source, captured, match_by_time(source, captured))
+
+
+def test_polar_h10_accelerometer_over_ble(tmp_path: Path) -> None:
+    from eccentric_sense.devices.emulator import PolarH10Device
+
+    source = make_recording(tmp_path / "source.csv", rate_hz=200, duration_s=4, gyroscope=False, seed=10)
+    device = PolarH10Device(source, speed=4)
+    peripheral = FakePeripheral("Polar H10 A1B2C3D4", "C0:FF:EE:00:00:04", device)
+    out = tmp_path / "capture.csv"
+    asyncio.run(_record_ble(FakeBleWorld([peripheral]), "Polar H10 A1B2C3D4", "polar", out))
+    # The PMD request: START ACC with rate 200 Hz, resolution 16 bit, range 8 g.
+    assert device.commands_seen[0] == bytes.fromhex("02020001c80001011000020108 00".replace(" ", ""))
+    captured = read_recording(out)
+    assert captured.gyr_rads is None and captured.n_samples == source.n_samples
+    # Device time (ns stamps of each frame's last sample) gives every sample its own time.
+    index = match_by_time(source, captured, tolerance_s=2e-6)
+    np.testing.assert_array_equal(index, np.arange(source.n_samples))
+    np.testing.assert_allclose(captured.acc_g, source.acc_g, rtol=0, atol=0.5e-3 + 1e-6)  # 1 mG counts

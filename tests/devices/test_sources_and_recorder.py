@@ -125,8 +125,9 @@ def test_recorder_refuses_to_overwrite(tmp_path: Path) -> None:
     ("uri", "options", "message"),
     [
         ("usb:/dev/ttyUSB0", {}, "cannot understand the device 'usb:/dev/ttyUSB0'; use serial:PORT"),
-        ("serial:/dev/ttyUSB0", {}, "serial:/dev/ttyUSB0: say which protocol the device speaks (one of es1, witmotion)"),
-        ("ble:Bar", {"protocol": "polar"}, "unknown protocol 'polar'; known: es1, witmotion"),
+        ("serial:/dev/ttyUSB0", {}, "serial:/dev/ttyUSB0: say which protocol the device speaks (one of es1, witmotion, polar)"),
+        ("ble:Bar", {"protocol": "movesense"}, "unknown protocol 'movesense'; known: es1, witmotion, polar"),
+        ("serial:/dev/ttyUSB0", {"protocol": "polar"}, "serial:/dev/ttyUSB0: protocol 'polar' is not available over serial"),
     ],
 )
 def test_bad_uris_get_one_line_errors(uri: str, options: dict, message: str) -> None:

@@ -33,7 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("uri", help="serial:PORT, ble:NAME_OR_ADDRESS or replay:FILE.csv")
-    parser.add_argument("--protocol", choices=["es1", "witmotion"], help="the device's protocol (serial: and ble:)")
+    parser.add_argument(
+        "--protocol", choices=["es1", "witmotion", "polar"], help="the device's protocol (serial: and ble:; polar is BLE only)"
+    )
     parser.add_argument("--out", required=True, help="output CSV (never overwritten)")
     parser.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds of data")
     parser.add_argument("--exercise", choices=EXERCISES, default=None, help="exercise, written to the metadata")
@@ -66,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     if args.duration is not None and not args.duration > 0:
         raise ConfigError(f"--duration must be positive, not {args.duration}")
     if not args.uri.startswith("replay:") and args.protocol is None:
-        raise ConfigError(f"{args.uri}: say which protocol the device speaks: --protocol es1 or --protocol witmotion")
+        raise ConfigError(f"{args.uri}: say which protocol the device speaks: --protocol es1, witmotion or polar")
     return asyncio.run(_record(args))
 
 
@@ -120,7 +122,7 @@ async def _record(args: argparse.Namespace) -> int:
         "sample_rate_hz": f"{source.sample_rate_hz:g}" if source.sample_rate_hz else None,
         "exercise": args.exercise,
         "protocol": args.analyze_protocol,
-        "time_base": "device" if source.protocol in ("es1", "replay") else "host",
+        "time_base": "device" if source.protocol in ("es1", "polar", "replay") else "host",
     }
     metadata.update({k: v for k, v in source.device_info.items() if k not in metadata})
     try:

@@ -30,7 +30,6 @@ def run(args: argparse.Namespace) -> int:
     width = max(len(d.name or "?") for d in found)
     for device in found:
         rssi = f"{device.rssi} dBm" if device.rssi is not None else "?"
-        note = "" if device.protocol in ("es1", "witmotion") else "  (recording not supported yet)"
-        print(f"{(device.name or '?'):<{width}}  {device.address}  {rssi:>8}  {device.protocol}{note}")
+        print(f"{(device.name or '?'):<{width}}  {device.address}  {rssi:>8}  {device.protocol}")
     print("record one with: eccentric-sense record ble:NAME_OR_ADDRESS --protocol PROTOCOL --out FILE.csv")
     return 0

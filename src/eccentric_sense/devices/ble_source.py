@@ -1,4 +1,4 @@
-"""Bluetooth LE sources (bleak): es1 devices and WitMotion BLE 5.0 IMUs.
+"""Bluetooth LE sources (bleak): es1 devices, WitMotion BLE 5.0 IMUs, Polar H10 accelerometer.
 
 bleak is imported only when a BLE source is opened or a scan runs (extra
 ``eccentric-sense[ble]``).  Notifications are decoded in bleak's callback
@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from . import polar
 from .codecs import es1, witmotion, witmotion_ble
 from .codecs.es1 import Es1MessageDecoder
 from .codecs.witmotion_ble import WitmotionBleDecoder
@@ -30,6 +31,8 @@ from .errors import (
     BluetoothUnavailableError,
     DeviceError,
     DeviceNotFoundError,
+    DeviceNotRespondingError,
+    DeviceProtocolError,
     MissingDependencyError,
 )
 from .es1_control import Es1Control
@@ -37,7 +40,9 @@ from .source import Source, requested_rate
 
 __all__ = ["BleSource", "FoundDevice", "scan_devices", "classify_advertisement", "POLAR_PMD_SERVICE_UUID"]
 
-POLAR_PMD_SERVICE_UUID = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
+POLAR_PMD_SERVICE_UUID = polar.PMD_SERVICE_UUID
+#: Polar H10 accelerometer rate we ask for (its fastest; slower ones are useless for bar speed).
+DEFAULT_POLAR_RATE_HZ = 200
 #: WitMotion BLE default rate we configure (their BLE firmwares are documented up to 50 Hz;
 #: faster rates are unverified, so ask for what is known to work unless told otherwise).
 DEFAULT_WITMOTION_BLE_RATE_HZ = 50.0
@@ -115,10 +120,10 @@ class BleSource(Source):
         Advertised name (exact) or address (``AA:BB:CC:DD:EE:FF``, or a
         macOS UUID).
     protocol
-        ``"es1"`` or ``"witmotion"``.
+        ``"es1"``, ``"witmotion"`` or ``"polar"`` (PMD accelerometer, H10).
     sample_rate_hz
         Output rate to configure (es1: keep the device's when ``None``;
-        WitMotion: 50 Hz by default).
+        WitMotion: 50 Hz by default; Polar: 200 Hz by default).
     scan_timeout_s
         How long to look for the device (first connection and each rescan).
     reconnect_timeout_s
@@ -149,10 +154,10 @@ class BleSource(Source):
         scanner_backend: Any = None,
         **ignored: object,
     ) -> None:
-        if protocol not in ("es1", "witmotion"):
-            raise DeviceError(
-                f"ble:{target}: protocol '{protocol}' is not supported over BLE yet (use es1 or witmotion)"
-            )
+        if protocol not in ("es1", "witmotion", "polar"):
+            raise DeviceError(f"ble:{target}: protocol '{protocol}' is not available over BLE (use es1, witmotion or polar)")
+        if protocol == "polar" and (sample_rate_hz or DEFAULT_POLAR_RATE_HZ) not in polar.ACC_RATES_HZ:
+            raise DeviceError(f"ble:{target}: a Polar accelerometer runs at {polar.ACC_RATES_HZ} Hz, not {sample_rate_hz:g}")
         super().__init__(f"ble:{target}", protocol=protocol)
         self.target = target
         self.requested_rate_hz = requested_rate(protocol, sample_rate_hz, DEFAULT_WITMOTION_BLE_RATE_HZ)
@@ -201,6 +206,11 @@ class BleSource(Source):
             return
         if self._control is not None and client.is_connected:
             await self._control.stop()
+        elif self.protocol == "polar" and client.is_connected:
+            try:
+                await client.write_gatt_char(polar.PMD_CONTROL_UUID, polar.stop_acc_command(), response=True)
+            except Exception:  # noqa: BLE001 - best effort
+                pass
         try:
             await client.disconnect()
         except Exception:  # noqa: BLE001 - the device may already be gone
@@ -235,6 +245,8 @@ class BleSource(Source):
         try:
             if self.protocol == "es1":
                 await self._start_es1(client)
+            elif self.protocol == "polar":
+                await self._start_polar(client)
             else:
                 await self._start_witmotion(client)
         except BaseException:
@@ -284,6 +296,32 @@ class BleSource(Source):
             "sample_rate_hz": f"{self.sample_rate_hz:g}",
         }
         await self._await_first_message(self._decoder, self.first_data_timeout_s, hint="is it a WitMotion BLE sensor?")
+
+    async def _start_polar(self, client: Any) -> None:
+        rate = int(self.requested_rate_hz or DEFAULT_POLAR_RATE_HZ)
+        self._decoder = polar.PolarAccDecoder(rate)
+        self._use_decoder_stats(self._decoder.stats)
+        responses: asyncio.Queue[bytes] = asyncio.Queue()
+        await client.start_notify(polar.PMD_CONTROL_UUID, lambda _, data: responses.put_nowait(bytes(data)))
+        await client.start_notify(polar.PMD_DATA_UUID, self._on_notify)
+        await client.write_gatt_char(polar.PMD_CONTROL_UUID, polar.start_acc_command(rate), response=True)
+        try:
+            while True:
+                reply = polar.parse_control_response(await asyncio.wait_for(responses.get(), self.command_timeout_s * 3))
+                if reply is not None and reply[:2] == (0x02, polar.MEASUREMENT_ACC):
+                    break
+        except asyncio.TimeoutError:
+            raise DeviceNotRespondingError(f"{self.uri}: the Polar device does not answer the accelerometer start") from None
+        if reply[2] != 0:
+            raise DeviceProtocolError(f"{self.uri}: the Polar device refused to start the accelerometer (error {reply[2]})")
+        self.sample_rate_hz = float(rate)
+        self.has_gyroscope = False
+        self.device_info = {
+            "device": f"Polar {client.name if _has_name(client) else ''}".strip(),
+            "address": client.address,
+            "sample_rate_hz": f"{rate:g}",
+            "acc_range_g": "8",
+        }
 
     # ------------------------------------------------------------------ data
     def _on_notify(self, characteristic: Any, data: bytearray) -> None:

@@ -29,12 +29,14 @@ from typing import Callable, TextIO
 import numpy as np
 
 from ..recording import Recording
+from . import polar
 from .codecs import es1, witmotion, witmotion_ble, witmotion_serial
 
 __all__ = [
     "Es1Device",
     "WitmotionSerialDevice",
     "WitmotionBleDevice",
+    "PolarH10Device",
     "FaultInjector",
     "run_serial_emulator",
     "parse_witmotion_commands",
@@ -336,6 +338,51 @@ class WitmotionBleDevice(_WitmotionDevice):
         return [
             (witmotion_ble.encode_data_packet(self.acc_g[i], self.gyr_or_zero[i]), True) for i in self._take_due(now)
         ]
+
+
+class PolarH10Device(_RecordingDevice):
+    """A Polar H10 streaming PMD accelerometer frames (acceleration only, mG, 200 Hz typical).
+
+    Control-point requests go to :meth:`receive`; :meth:`poll` returns
+    ``(bytes, is_stream_data)`` where responses (``is_stream_data=False``)
+    belong on the control point and frames on the data characteristic.
+    """
+
+    #: Device clock at the first sample: ns since 2000-01-01, as Polar stamps are.
+    CLOCK_START_NS = 847_000_000_000_000_000
+
+    def __init__(self, recording: Recording, *, speed: float = 1.0, frame_samples: int = 12) -> None:
+        super().__init__(recording, speed=speed)
+        self.frame_samples = max(1, int(frame_samples))
+        self.t_ns = self.CLOCK_START_NS + np.rint(self.time_s * 1e9).astype(np.int64)
+        self._responses: list[bytes] = []
+        self.commands_seen: list[bytes] = []
+
+    def receive(self, data: bytes, now: float) -> None:
+        self.commands_seen.append(bytes(data))
+        op, measurement = (data[0], data[1]) if len(data) >= 2 else (0, 0)
+        error = 0
+        if op == 0x02 and measurement == polar.MEASUREMENT_ACC:
+            self._begin(now)
+        elif op == 0x03:
+            self.streaming = False
+        else:
+            error = 0x01  # INVALID OP CODE
+        self._responses.append(bytes([0xF0, op, measurement, error, 0x00]))
+
+    def poll(self, now: float) -> list[tuple[bytes, bool]]:
+        out = [(r, False) for r in self._responses]
+        self._responses = []
+        if not self.streaming:
+            return out
+        due = min(self._due(now), self.time_s.size)
+        while due - self.stream.position >= self.frame_samples or (due == self.time_s.size and due > self.stream.position):
+            start = self.stream.position
+            stop = min(start + self.frame_samples, due)
+            out.append((polar.encode_acc_frame(self.acc_g[start:stop], int(self.t_ns[stop - 1])), True))
+            self.samples_sent += stop - start
+            self.stream.position = stop
+        return out
 
 
 # ----------------------------------------------------------------------------- faults

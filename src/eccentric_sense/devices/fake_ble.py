@@ -29,8 +29,9 @@ from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
+from . import polar
 from .codecs import es1, witmotion_ble
-from .emulator import Es1Device, WitmotionBleDevice
+from .emulator import Es1Device, PolarH10Device, WitmotionBleDevice
 
 __all__ = ["FakePeripheral", "FakeBleWorld"]
 
@@ -63,7 +64,7 @@ class FakePeripheral:
 
     name: str
     address: str
-    device: Es1Device | WitmotionBleDevice
+    device: Es1Device | WitmotionBleDevice | PolarH10Device
     rssi: int = -55
     drop_after_samples: int | None = None
     down_for_s: float = 0.5
@@ -82,19 +83,29 @@ class FakePeripheral:
 
     @property
     def protocol(self) -> str:
-        return "es1" if isinstance(self.device, Es1Device) else "witmotion"
+        if isinstance(self.device, Es1Device):
+            return "es1"
+        return "polar" if isinstance(self.device, PolarH10Device) else "witmotion"
 
     @property
     def service_uuid(self) -> str:
-        return es1.SERVICE_UUID if self.protocol == "es1" else witmotion_ble.SERVICE_UUID
+        return {"es1": es1.SERVICE_UUID, "polar": polar.PMD_SERVICE_UUID}.get(self.protocol, witmotion_ble.SERVICE_UUID)
 
     @property
     def notify_uuid(self) -> str:
-        return es1.DATA_CHAR_UUID if self.protocol == "es1" else witmotion_ble.NOTIFY_CHAR_UUID
+        """Where stream data is notified."""
+        return {"es1": es1.DATA_CHAR_UUID, "polar": polar.PMD_DATA_UUID}.get(self.protocol, witmotion_ble.NOTIFY_CHAR_UUID)
 
     @property
     def write_uuid(self) -> str:
-        return es1.CONTROL_CHAR_UUID if self.protocol == "es1" else witmotion_ble.WRITE_CHAR_UUID
+        return {"es1": es1.CONTROL_CHAR_UUID, "polar": polar.PMD_CONTROL_UUID}.get(
+            self.protocol, witmotion_ble.WRITE_CHAR_UUID
+        )
+
+    @property
+    def response_uuid(self) -> str:
+        """Where answers to commands are notified (Polar: on the control point itself)."""
+        return self.write_uuid if self.protocol == "polar" else self.notify_uuid
 
     def advertisement(self) -> AdvertisementData:
         return AdvertisementData(
@@ -295,13 +306,16 @@ class _FakeClient(BaseBleakClient):
         peripheral = self._peripheral
         assert peripheral is not None
         while self._connected:
-            payloads = [p for p, _ in peripheral.device.poll(time.monotonic())]
+            items = peripheral.device.poll(time.monotonic())
+            data = [p for p, is_data in items if is_data]
+            responses = [p for p, is_data in items if not is_data]
             if peripheral.protocol == "witmotion":
-                payloads = peripheral.split(payloads)
-            callback = self._notify.get(peripheral.notify_uuid)
-            for payload in payloads:
-                if callback is not None:  # before subscription notifications are lost
-                    callback(bytearray(payload))
+                data = peripheral.split(data)
+            for uuid, payloads in ((peripheral.response_uuid, responses), (peripheral.notify_uuid, data)):
+                callback = self._notify.get(uuid)
+                for payload in payloads:
+                    if callback is not None:  # before subscription notifications are lost
+                        callback(bytearray(payload))
             limit = peripheral.drop_after_samples
             if limit is not None and peripheral.drops == 0 and peripheral.device.samples_sent >= limit:
                 peripheral.drop_link()
@@ -317,7 +331,9 @@ def _services(peripheral: FakePeripheral) -> BleakGATTServiceCollection:
     service = BleakGATTService(None, 10, peripheral.service_uuid)
     collection.add_service(service)
     notify = BleakGATTCharacteristic(None, 11, peripheral.notify_uuid, ["notify"], lambda: _MTU - 3, service)
-    write_props = ["write"] if peripheral.protocol == "es1" else ["write", "write-without-response"]
+    write_props = {"es1": ["write"], "polar": ["read", "write", "indicate"]}.get(
+        peripheral.protocol, ["write", "write-without-response"]
+    )
     write = BleakGATTCharacteristic(None, 13, peripheral.write_uuid, write_props, lambda: _MTU - 3, service)
     collection.add_characteristic(notify)
     collection.add_characteristic(write)

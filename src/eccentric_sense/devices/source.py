@@ -31,7 +31,7 @@ from .types import DecoderStats, SampleBatch
 __all__ = ["Gap", "SourceStats", "Source", "open_source", "parse_uri", "PROTOCOLS"]
 
 #: Wire protocols a live source can speak.
-PROTOCOLS = ("es1", "witmotion")
+PROTOCOLS = ("es1", "witmotion", "polar")
 
 #: Window over which :attr:`SourceStats.samples_per_s` is measured.
 _RATE_WINDOW_S = 2.0
@@ -327,8 +327,8 @@ def open_source(uri: str, **options: Any) -> Source:
     uri
         ``serial:PORT``, ``ble:NAME_OR_ADDRESS`` or ``replay:FILE.csv``.
     **options
-        Passed to the source class: ``protocol`` (``"es1"`` or ``"witmotion"``;
-        live sources), ``sample_rate_hz``, ``baudrate``
+        Passed to the source class: ``protocol`` (``"es1"``, ``"witmotion"``;
+        ``"polar"`` over BLE only), ``sample_rate_hz``, ``baudrate``
         (serial), ``reconnect_timeout_s`` (how long a vanished device is
         waited for), ``scan_timeout_s`` (BLE), ``speed`` (replay; ``0`` for
         as fast as possible), and for tests ``client_backend`` /
