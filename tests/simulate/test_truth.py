@@ -216,3 +216,15 @@ def test_concentric_velocities_match_load_velocity_data(exercise, mean_range, ra
     assert ratio_range[0] < np.median(ratios) < ratio_range[1]
     assert 0.02 < np.mean(cvs) < 0.12
     assert 5.0 < np.mean(losses) < 35.0
+
+
+def test_unsteady_handoff_truth_follows_the_simulated_hold():
+    steady = simulate_session([SetSpec("bench", "negative_only", n_reps=2)], sensor=IDEAL, seed=14)
+    shaky = simulate_session([SetSpec("bench", "negative_only", n_reps=2, unsteady_handoff=True)], sensor=IDEAL, seed=14)
+    assert all("unsteady_handoff" not in f for f in steady.truth_reps[C.FLAGS])
+    assert all("unsteady_handoff" in f for f in shaky.truth_reps[C.FLAGS])
+    # The unsteady hold really moves: horizontal acceleration well above 0.05 m/s^2 before each descent.
+    truth = shaky.truth
+    for start in shaky.truth_reps[C.ECC_START_S]:
+        hold = (truth.time_s > start - 1.0) & (truth.time_s < start)
+        assert np.sqrt(np.mean(truth.horizontal_m_s2[hold] ** 2)) > 0.2

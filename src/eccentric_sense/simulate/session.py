@@ -234,8 +234,9 @@ def simulate_session(
     # Horizontal acceleration of the tracked point (the heading does not change its magnitude).
     horizontal = np.hypot(evaluated["acc"][window, 0], evaluated["acc"][window, 1])
     contexts = [SetContext(w.start_s, w.end_s, w.spec.exercise, w.spec.protocol, w.top_start) for w in motion.sets]
+    unsteady = [(e["t"], e["t"] + e["duration"]) for e in motion.events if e["kind"] == "unsteady_hold"]
     truth_reps, truth_sets, a_lp = truth_tables(
-        t_dense[window], z, v, a, horizontal, contexts, to_recording_time=(offset, scale)
+        t_dense[window], z, v, a, horizontal, contexts, to_recording_time=(offset, scale), unsteady_holds=unsteady
     )
     exercise_names = sorted({s.exercise for s in set_specs})
     protocols = sorted({s.protocol for s in set_specs})

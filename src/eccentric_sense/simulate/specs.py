@@ -262,7 +262,8 @@ def realise_reps(
         "tilt_rad": float(np.deg2rad(rng.uniform(-2.0, 2.0))),
         "swing_m": float(spec.swing_m if spec.swing_m is not None else (rng.uniform(0.005, 0.02) if profile.body else 0.0)),
         "swing_hz": float(rng.uniform(0.45, 0.6)),
-        "tremor_m": float(rng.uniform(2e-5, 6e-5)),
+        # 5-20 um at 8-11 Hz: 0.01-0.1 m/s^2, physiological tremor damped by a loaded bar.
+        "tremor_m": float(rng.uniform(5e-6, 2e-5)),
         "tremor_hz": float(rng.uniform(8.0, 11.0)),
     }
     if spec.reps is not None:

@@ -55,6 +55,8 @@ SHORT_ROM_FRACTION = 0.85
 SLOW_CONCENTRIC_S = 3.0
 SWING_RMS_M_S2 = 0.3
 SWING_HOLD_S = 0.5
+UNSTEADY_MIN_HOLD_S = 0.5
+UNSTEADY_WINDOW_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ def truth_tables(
     *,
     to_recording_time: tuple[float, float] = (0.0, 1.0),
     min_travel_m: float = MIN_REP_TRAVEL_M,
+    unsteady_holds: Sequence[tuple[float, float]] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """The truth rep table and set table of a recording window.
 
@@ -170,6 +173,13 @@ def truth_tables(
         ``(offset, scale)``: recording time = offset + scale * true time.
     min_travel_m
         Minimum travel of a rep phase.
+    unsteady_holds
+        ``(start, end)`` true times of hand-off holds the simulator made
+        unsteady (sway of 1-2 cm, rocking of a few degrees: far above the
+        rule's 0.05 m/s^2 floor).  ``unsteady_handoff`` is flagged for
+        negative-only and negative pull-up reps whose last second before the
+        descent overlaps one, or whose still hold after the previous lift is
+        shorter than 0.5 s.
 
     Returns
     -------
@@ -265,6 +275,13 @@ def truth_tables(
                 rms = float(np.sqrt(np.mean(horizontal_acc_m_s2[h0 : ee + 1] ** 2)))
                 if rms > SWING_RMS_M_S2:
                     flags.append("swinging")
+            if context.protocol in ("negative_only", "pullup_negative"):
+                before = time_s[es]
+                moved = any(h0 < before and h1 > before - UNSTEADY_WINDOW_S for h0, h1 in unsteady_holds)
+                previous_end = [time_s[p.end] for p in group if p.end < es]
+                short_hold = bool(previous_end) and before - previous_end[-1] < UNSTEADY_MIN_HOLD_S
+                if moved or short_hold:
+                    flags.append("unsteady_handoff")
             row["_flags"] = flags
             row["_ecc"] = ecc
             row["_con"] = con
