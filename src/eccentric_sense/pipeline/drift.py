@@ -331,7 +331,9 @@ class DriftCorrectedIntegration:
                 for piece in ordered:  # pieces of one run
                     centre = 0.5 * (pieces[piece, 0] + pieces[piece, 1])
                     if len(accepted_t) >= 3:
-                        slope, intercept = np.polyfit(accepted_t, accepted_v, 1)
+                        # The local line of the last few seconds: the bias
+                        # wanders over a long rest, a slow start bends at once.
+                        slope, intercept = np.polyfit(accepted_t[-8:], accepted_v[-8:], 1)
                         predicted = intercept + slope * centre
                     elif accepted_v:
                         predicted = accepted_v[-1]
