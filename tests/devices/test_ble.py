@@ -152,6 +152,6 @@ def test_polar_h10_accelerometer_over_ble(tmp_path: Path) -> None:
     captured = read_recording(out)
     assert captured.gyr_rads is None and captured.n_samples == source.n_samples
     # Device time (ns stamps of each frame's last sample) gives every sample its own time.
-    index = match_by_time(source, captured, tolerance_s=2e-6)
+    index = match_by_time(source, captured)
     np.testing.assert_array_equal(index, np.arange(source.n_samples))
     np.testing.assert_allclose(captured.acc_g, source.acc_g, rtol=0, atol=0.5e-3 + 1e-6)  # 1 mG counts

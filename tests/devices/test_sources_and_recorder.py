@@ -242,3 +242,34 @@ def test_serial_open_failures_are_named(errno_code, text, kind, message) -> None
     error = _port_error("serial:/dev/ttyUSB9", serial.SerialException(errno_code, text))
     assert type(error) is kind
     assert str(error).startswith(message) and "\n" not in str(error)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=80))
+def test_polar_decoder_never_raises(data: bytes) -> None:
+    from eccentric_sense.devices.polar import PolarAccDecoder
+
+    decoder = PolarAccDecoder(200)
+    batches = decoder.feed(data)
+    assert decoder.stats.bytes_in == len(data)
+    assert sum(len(b) for b in batches) == decoder.stats.samples_out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(*[st.integers(-32768, 32767)] * 3), min_size=1, max_size=40),
+    st.integers(0, 2**62),
+    st.integers(1, 10**12),
+)
+def test_polar_frames_round_trip(counts, first_ns, later_ns) -> None:
+    from eccentric_sense.devices.polar import PolarAccDecoder, encode_acc_frame
+
+    acc_g = np.asarray(counts, dtype=float) * 1e-3
+    decoder = PolarAccDecoder(200)
+    (first,) = decoder.feed(encode_acc_frame(acc_g, first_ns))
+    (second,) = decoder.feed(encode_acc_frame(acc_g, first_ns + later_ns))
+    np.testing.assert_allclose(first.acc_g, acc_g, rtol=0, atol=1e-12)
+    # Times count from the first frame's stamp (the last sample of a frame carries it).
+    assert first.device_time_s[-1] == 0.0
+    assert second.device_time_s[-1] == pytest.approx(later_ns * 1e-9, rel=1e-12, abs=1e-9)
+    np.testing.assert_allclose(np.diff(second.device_time_s), 0.005, rtol=0, atol=1e-9)

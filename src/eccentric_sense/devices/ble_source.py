@@ -299,8 +299,11 @@ class BleSource(Source):
 
     async def _start_polar(self, client: Any) -> None:
         rate = int(self.requested_rate_hz or DEFAULT_POLAR_RATE_HZ)
-        self._decoder = polar.PolarAccDecoder(rate)
-        self._use_decoder_stats(self._decoder.stats)
+        if self._decoder is None:
+            # One decoder for the whole session: its time epoch survives reconnects,
+            # so a disconnection shows as a jump in device time.
+            self._decoder = polar.PolarAccDecoder(rate)
+            self._use_decoder_stats(self._decoder.stats)
         responses: asyncio.Queue[bytes] = asyncio.Queue()
         await client.start_notify(polar.PMD_CONTROL_UUID, lambda _, data: responses.put_nowait(bytes(data)))
         await client.start_notify(polar.PMD_DATA_UUID, self._on_notify)

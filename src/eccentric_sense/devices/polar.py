@@ -83,6 +83,8 @@ def encode_acc_frame(acc_g: np.ndarray, last_sample_ns: int) -> bytes:
 class PolarAccDecoder:
     """PMD data notifications in, accelerometer batches out (device time from the frame stamps).
 
+    ``device_time_s`` is seconds since the first frame's stamp (see :attr:`epoch_ns`).
+
     Never raises.  ``stats.extra`` counts ``compressed_frames`` and
     ``other_frames`` (skipped).
     """
@@ -90,6 +92,10 @@ class PolarAccDecoder:
     def __init__(self, rate_hz: float) -> None:
         self.stats = DecoderStats()
         self.period_ns = 1e9 / rate_hz
+        #: Device clock (ns) that ``device_time_s`` counts from: the first frame's
+        #: stamp.  Polar stamps count ns since 2000, too many for float seconds
+        #: to keep microseconds; differences are exact.
+        self.epoch_ns: int | None = None
 
     def feed(self, data: bytes) -> list[SampleBatch]:
         data = bytes(data)
@@ -108,8 +114,11 @@ class PolarAccDecoder:
         n = counts.shape[0]
         self.stats.messages_ok += 1
         self.stats.samples_out += n
+        if self.epoch_ns is None:
+            self.epoch_ns = int(stamp_ns)
         # The stamp is the last sample's: earlier ones are one period apart before it.
-        time_s = (stamp_ns - self.period_ns * np.arange(n - 1, -1, -1)) * 1e-9
+        last_s = (int(stamp_ns) - self.epoch_ns) * 1e-9
+        time_s = last_s - self.period_ns * 1e-9 * np.arange(n - 1, -1, -1)
         return [SampleBatch(device_time_s=time_s, acc_g=counts.astype(float) * _MG)]
 
     def _count(self, key: str) -> None:
