@@ -145,12 +145,18 @@ def test_replay_of_a_missing_file(tmp_path: Path) -> None:
         asyncio.run(run())
 
 
-def test_scan_without_a_bluetooth_adapter_is_one_clear_line() -> None:
+@pytest.mark.parametrize(
+    "command", [["scan", "--timeout", "1"], ["record", "ble:ES-BAR", "--protocol", "es1", "--no-analysis"]]
+)
+def test_bluetooth_without_an_adapter_is_one_clear_line(command: list[str], tmp_path: Path) -> None:
     """This machine (and CI) has no Bluetooth adapter and no BlueZ."""
-    result = subprocess.run([*CLI, "scan", "--timeout", "1"], capture_output=True, text=True, timeout=60)
+    if command[0] == "record":
+        command = [*command, "--out", str(tmp_path / "x.csv")]
+    result = subprocess.run([*CLI, *command], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.startswith("eccentric-sense: error: no Bluetooth adapter is available (")
     assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "x.csv").exists()
 
 
 _COMMAND = st.tuples(st.integers(0, 255), st.integers(0, 0xFFFF)).map(
