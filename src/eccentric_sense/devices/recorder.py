@@ -4,10 +4,11 @@ Guarantees (see ``docs/devices.md``):
 
 * the header (with metadata) is on disk before the first sample;
 * every batch is handed to the operating system (and ``fsync``-ed) as soon
-  as the source has no more batches waiting, in whole lines, so a killed
-  process (SIGKILL, a crash) leaves a valid file holding every sample that
-  was received before the last flush; a flush costs about 0.3 ms and
-  happens at most once per event-loop wake-up (tens per second);
+  as the source has no more batches waiting, and at least every
+  ``sync_interval_s`` (0.5 s) while batches arrive back to back, in whole
+  lines, so a killed process (SIGKILL, a crash) leaves a valid file holding
+  every sample received before the last flush; a flush costs about 0.3 ms
+  and happens at most once per event-loop wake-up (tens per second);
 * statistics known only at the end (lost samples, checksum errors, gaps,
   why the recording ended) go to a JSON sidecar ``FILE.csv.json``, written
   once at the start (``"complete": false``) and replaced atomically at the
