@@ -13,17 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("bleak")
+from eccentric_sense.devices.ble_source import scan_devices
+from eccentric_sense.devices.emulator import Es1Device, WitmotionBleDevice
+from eccentric_sense.devices.errors import DeviceNotFoundError
+from eccentric_sense.devices.fake_ble import FakeBleWorld, FakePeripheral
+from eccentric_sense.devices.recorder import EndReason, Recorder, record
+from eccentric_sense.devices.source import open_source
+from eccentric_sense.io.canonical import read_recording
 
-from eccentric_sense.devices.ble_source import scan_devices  # noqa: E402
-from eccentric_sense.devices.emulator import Es1Device, WitmotionBleDevice  # noqa: E402
-from eccentric_sense.devices.errors import DeviceNotFoundError  # noqa: E402
-from eccentric_sense.devices.fake_ble import FakeBleWorld, FakePeripheral  # noqa: E402
-from eccentric_sense.devices.recorder import EndReason, Recorder, record  # noqa: E402
-from eccentric_sense.devices.source import open_source  # noqa: E402
-from eccentric_sense.io.canonical import read_recording  # noqa: E402
-
-from device_test_support import (  # noqa: E402
+from device_test_support import (
     assert_quantised_equal,
     make_recording,
     match_by_acc,

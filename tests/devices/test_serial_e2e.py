@@ -32,8 +32,6 @@ from device_test_support import (
     start_record,
 )
 
-pytest.importorskip("serial")
-
 
 def _sent(emulator_stderr: str) -> tuple[int, int, int]:
     """(samples, garbage bytes, corrupted messages) from the emulator's summary line."""

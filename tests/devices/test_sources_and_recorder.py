@@ -242,7 +242,8 @@ def test_live_view_on_a_terminal(tmp_path: Path) -> None:
 )
 def test_serial_open_failures_are_named(errno_code, text, kind, message) -> None:
     """pyserial's open errors (POSIX errno, or Windows text) become specific one-line errors."""
-    serial = pytest.importorskip("serial")
+    import serial
+
     from eccentric_sense.devices.serial_source import _port_error
 
     error = _port_error("serial:/dev/ttyUSB9", serial.SerialException(errno_code, text))
