@@ -38,6 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if sys.platform == "win32":
+        raise DeviceError("the serial emulator needs a POSIX pseudo-terminal (Linux, macOS)")
     from ..devices.emulator import Es1Device, FaultInjector, WitmotionSerialDevice, run_serial_emulator
 
     if not args.speed > 0:
@@ -46,8 +48,6 @@ def run(args: argparse.Namespace) -> int:
         value = getattr(args, name)
         if not 0.0 <= value < 1.0:
             raise ConfigError(f"--{name.replace('_', '-')} must be a fraction in [0, 1), not {value}")
-    if sys.platform == "win32":
-        raise DeviceError("the serial emulator needs a POSIX pseudo-terminal (Linux, macOS)")
     recording = read_any(args.file)
     if args.protocol == "es1":
         device = Es1Device(recording, speed=args.speed, max_batch=args.batch)

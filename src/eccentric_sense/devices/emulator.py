@@ -16,13 +16,10 @@ time of the recording (es1).
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import select
 import sys
-import termios
 import time
-import tty
 from dataclasses import dataclass, field
 from typing import Callable, TextIO
 
@@ -432,6 +429,9 @@ class FaultInjector:
 
 def _pending_input(fd: int) -> int:
     """Bytes waiting in a tty's input queue (not yet read by the host)."""
+    import fcntl
+    import termios
+
     buf = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
     return int.from_bytes(buf, sys.byteorder)
 
@@ -451,8 +451,10 @@ def run_serial_emulator(
     ``announce`` receives the device path (``/dev/pts/N``) once the terminal
     is ready: a host may open it from then on and will miss nothing,
     because the device waits for the host's first command.  Returns the
-    number of samples sent.
+    number of samples sent.  POSIX only (pseudo-terminals).
     """
+    import tty  # POSIX only: imported here so the device models work everywhere
+
     master, slave = os.openpty()
     tty.setraw(slave)
     # The emulator keeps its own handle on the slave side: the terminal
