@@ -337,6 +337,39 @@ def _reversal_rests(phases: tuple[np.ndarray, ...], quiet: np.ndarray) -> np.nda
     return known & quiet
 
 
+def _unpaired_stretches(
+    phases: tuple[np.ndarray, ...], quiet: np.ndarray, fs: float, set_break_s: float, *, edge_s: float = 0.5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stretches between two consecutive phases of the same direction.
+
+    Returns the rest edges (quiet samples within ``edge_s`` after the first
+    phase and before the second), the motion mask (the rest of the
+    stretch) and ``(k, 3)`` rows ``start, end, expected displacement``
+    (minus the mean travel of the two phases, in the other direction).
+    """
+    starts, ends, kinds, travel = phases
+    edges = np.zeros(quiet.size, dtype=bool)
+    motion = np.zeros(quiet.size, dtype=bool)
+    rows = []
+    edge = max(int(round(edge_s * fs)), 1)
+    for i in np.flatnonzero(kinds[:-1] == kinds[1:]):  # per unpaired stretch
+        a, b = int(ends[i]), int(starts[i + 1])
+        if b - a < 4 * edge or (b - a) > set_break_s * fs:
+            continue
+        edges[a : a + edge] = True
+        edges[b - edge : b] = True
+        motion[a + edge : b - edge] = True
+        rows.append((a, b, -kinds[i] * 0.5 * (travel[i] + travel[i + 1])))
+    return edges & quiet, motion, np.asarray(rows, dtype=float).reshape(-1, 3)
+
+
+def _closure_error(displacement: np.ndarray, expected: np.ndarray) -> float:
+    a = expected[:, 0].astype(np.intp)
+    b = expected[:, 1].astype(np.intp)
+    moved = np.nan_to_num(displacement[b] - displacement[a])
+    return float(np.sum(np.abs(moved - expected[:, 2])))
+
+
 def _blocks(valid: np.ndarray) -> np.ndarray:
     block = np.full(valid.size, -1, dtype=np.intp)
     for number, (start, end) in enumerate(mask_to_runs(valid)):  # per gap-free block
@@ -415,6 +448,27 @@ def analyze(
         kinematics = _kinematics(kinematics.time_s, fs, state.vertical, integration, kinematics.horizontal_acc_mps2, kinematics.gap)
         segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
 
+    # Two lifts in a row (or two descents) with the bar back where it started:
+    # the return in between was taken for a rest.  That happens to the 10 s
+    # cruise of a negative-only rep, which is as quiet as a hold.  The moments
+    # right after the first phase and right before the second are rests; the
+    # stretch between them is motion, and the integration is redone so.  The
+    # answer is kept only if the bar now comes back (position closure).
+    known_motion = np.zeros(valid.size, dtype=bool)
+    edges, motion, expected = _unpaired_stretches(segmenter.phases_, state.quiet, fs, settings.set_break_rest_s)
+    if expected.shape[0]:
+        before = _closure_error(kinematics.displacement_m, expected)
+        trial = DriftCorrectedIntegration().estimate(
+            state.vertical, state.quiet, fs, state.uniform.block, known_rest=reversal_rest | edges, known_motion=motion
+        )
+        trial_kinematics = _kinematics(kinematics.time_s, fs, state.vertical, trial, kinematics.horizontal_acc_mps2, kinematics.gap)
+        if _closure_error(trial_kinematics.displacement_m, expected) < 0.5 * before:
+            reversal_rest = reversal_rest | edges
+            known_motion = motion
+            state.integration = integration = trial
+            kinematics = trial_kinematics
+            segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
+
     # Second pass, rep-aware.  (1) A bias vector that the bar's rotation turns
     # into a varying vertical error is estimated from position closure (the bar
     # returns to the same height at every top and bottom) and removed from the
@@ -456,7 +510,7 @@ def analyze(
         # constant already removed with the drift), so measure it from the rest pose.
         vertical = np.where(valid, vertical + gain * (unit @ bias), 0.0)
         integration = DriftCorrectedIntegration().estimate(
-            vertical, state.quiet, fs, state.uniform.block, known_rest=reversal_rest
+            vertical, state.quiet, fs, state.uniform.block, known_rest=reversal_rest, known_motion=known_motion
         )
         kinematics = _kinematics(kinematics.time_s, fs, vertical, integration, kinematics.horizontal_acc_mps2, kinematics.gap)
         segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)

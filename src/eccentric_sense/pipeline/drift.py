@@ -149,12 +149,15 @@ class DriftCorrectedIntegration:
         sample_rate_hz: float,
         block: np.ndarray | None = None,
         known_rest: np.ndarray | None = None,
+        known_motion: np.ndarray | None = None,
     ) -> "DriftCorrectedIntegration":
         """Integrate.
 
         ``known_rest`` optionally marks samples known to be at rest from
         outside (e.g. the quiet pause between a lift and the next descent,
         a reversal): quiet pieces inside it are treated as sure rests.
+        ``known_motion`` marks samples that cannot be rests (the bar must be
+        travelling there): quiet pieces touching it are never rests.
         """
         fs = sample_rate_hz
         acc = np.asarray(vertical_acc_mps2, dtype=float)
@@ -163,6 +166,8 @@ class DriftCorrectedIntegration:
             block = np.zeros(n, dtype=np.intp)
         if known_rest is None:
             known_rest = np.zeros(n, dtype=bool)
+        if known_motion is None:
+            known_motion = np.zeros(n, dtype=bool)
         velocity = np.zeros(n)
         displacement = np.zeros(n)
         still = np.zeros(n, dtype=bool)
@@ -170,7 +175,9 @@ class DriftCorrectedIntegration:
         for number in np.unique(block[block >= 0]):  # one pass per gap-free block
             sel = np.flatnonzero(block == number)
             lo, hi = sel[0], sel[-1] + 1
-            v, z, s, b = self._integrate_block(acc[lo:hi], quiet[lo:hi], fs, known_rest[lo:hi])
+            v, z, s, b = self._integrate_block(
+                acc[lo:hi], quiet[lo:hi], fs, known_rest[lo:hi], known_motion[lo:hi]
+            )
             velocity[lo:hi], displacement[lo:hi], still[lo:hi], bias[lo:hi] = v, z, s, b
         self.velocity_ = velocity
         self.displacement_ = displacement
@@ -180,7 +187,12 @@ class DriftCorrectedIntegration:
 
     # -------------------------------------------------------------------------
     def _integrate_block(
-        self, acc: np.ndarray, quiet: np.ndarray, fs: float, known_rest: np.ndarray | None = None
+        self,
+        acc: np.ndarray,
+        quiet: np.ndarray,
+        fs: float,
+        known_rest: np.ndarray | None = None,
+        known_motion: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         n = acc.size
         bias = estimate_bias_drift(acc, quiet, fs, window_s=self.bias_window_s)
@@ -228,6 +240,9 @@ class DriftCorrectedIntegration:
         # Sure rests stay rests even when their level disagrees with the
         # others (a bias exposed by rotation shifts the level between rests).
         is_rest |= anchors
+        if known_motion is not None and known_motion.any():
+            moving = np.concatenate([[0], np.cumsum(known_motion)])
+            is_rest &= (moving[pieces[:, 1]] - moving[pieces[:, 0]]) == 0
 
         if not is_rest.any():
             drift = moving_average(raw_velocity, window)

@@ -1,0 +1,43 @@
+"""Run-length helpers against hand-worked masks."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eccentric_sense.pipeline._runs import mask_to_runs, moving_average, remove_short_runs, runs_to_mask, split_runs
+
+
+def test_mask_to_runs_finds_every_run_half_open():
+    mask = np.array([1, 1, 0, 0, 1, 0, 1, 1, 1], dtype=bool)
+    assert mask_to_runs(mask).tolist() == [[0, 2], [4, 5], [6, 9]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), max_size=60))
+def test_runs_round_trip(values):
+    mask = np.array(values, dtype=bool)
+    assert np.array_equal(runs_to_mask(mask_to_runs(mask), mask.size), mask)
+
+
+def test_remove_short_runs_keeps_long_ones_only():
+    mask = np.array([1, 0, 1, 1, 1, 0, 1, 1], dtype=bool)
+    kept = remove_short_runs(mask, 3)
+    assert kept.tolist() == [False, False, True, True, True, False, False, False]
+    # The same for runs of False.
+    filled = remove_short_runs(np.array([1, 0, 1, 1, 0, 0, 0, 1], dtype=bool), 2, value=False)
+    assert filled.tolist() == [True, True, True, True, False, False, False, True]
+
+
+def test_split_runs_cuts_pieces_and_drops_ragged_tails():
+    mask = np.zeros(20, dtype=bool)
+    mask[2:13] = True  # 11 samples -> 4 + 4 + 3
+    assert split_runs(mask, 4, 1).tolist() == [[2, 6], [6, 10], [10, 13]]
+    assert split_runs(mask, 4, 4).tolist() == [[2, 6], [6, 10]]
+
+
+def test_moving_average_of_a_line_is_the_line_inside():
+    x = np.arange(50, dtype=float)
+    smooth = moving_average(x, 5)
+    assert np.allclose(smooth[2:-2], x[2:-2])
+    # Windows shrink at the edges instead of padding with zeros.
+    assert smooth[0] == np.mean(x[:3])

@@ -1,0 +1,67 @@
+"""Phases, reps and sets from analytic velocity profiles (the 0.02 m/s definition)."""
+
+import numpy as np
+import pytest
+
+from eccentric_sense.pipeline.segmentation import CONCENTRIC, ECCENTRIC, PhaseSegmenter, find_phases
+
+FS = 100.0
+
+
+def _bump(duration_s: float, peak_m_s: float) -> np.ndarray:
+    """Half-sine velocity bump (exact travel 2 * peak * duration / pi)."""
+    n = int(round(duration_s * FS))
+    return peak_m_s * np.sin(np.pi * (np.arange(n) + 0.5) / n)
+
+
+def _rep_velocity(pause_s: float = 1.0) -> np.ndarray:
+    rest = np.zeros(int(pause_s * FS))
+    return np.concatenate([rest, -_bump(1.5, 0.5), rest, _bump(1.0, 0.7), rest])
+
+
+def test_phases_of_one_rep_start_and_end_where_speed_crosses_threshold():
+    v = _rep_velocity()
+    t = np.arange(v.size) / FS
+    starts, ends, kinds, travel = find_phases(t, v)
+    assert kinds.tolist() == [-1, 1]
+    # Descent: 0.5 sin(pi x / 1.5 s) exceeds 0.02 m/s from asin(0.04) * 1.5 / pi after its start.
+    offset = np.arcsin(0.02 / 0.5) * 1.5 / np.pi
+    assert t[starts[0]] == pytest.approx(1.0 + offset, abs=1.5 / FS)
+    assert t[ends[0]] == pytest.approx(2.5 - offset, abs=1.5 / FS)
+    assert travel[0] == pytest.approx(2 * 0.5 * 1.5 / np.pi, rel=0.02)
+    assert travel[1] == pytest.approx(2 * 0.7 * 1.0 / np.pi, rel=0.02)
+
+
+def test_short_stall_is_bridged_but_a_reversal_is_not():
+    stall = np.full(int(0.3 * FS), 0.01)  # under 0.02 m/s for 0.3 s < 0.5 s
+    down = np.concatenate([np.zeros(50), -_bump(1.0, 0.3), -stall, -_bump(1.0, 0.3), np.zeros(50)])
+    t = np.arange(down.size) / FS
+    assert find_phases(t, down)[2].tolist() == [-1]
+    reversal = np.concatenate([np.zeros(50), -_bump(1.0, 0.3), _bump(0.2, 0.05), -_bump(1.0, 0.3), np.zeros(50)])
+    assert find_phases(np.arange(reversal.size) / FS, reversal)[2].tolist() == [-1, 1, -1]
+
+
+def test_segmenter_pairs_reps_drops_small_moves_and_splits_sets():
+    wiggle = np.concatenate([_bump(0.4, 0.1), -_bump(0.4, 0.1)])  # 2.5 cm: unracking, not a rep
+    one_set = np.concatenate([wiggle, _rep_velocity(), _rep_velocity(), _rep_velocity()])
+    v = np.concatenate([one_set, np.zeros(int(30 * FS)), one_set])
+    t = np.arange(v.size) / FS
+    segmenter = PhaseSegmenter().detect(t, v)
+    assert len(segmenter.sets_) == 2
+    for set_segment in segmenter.sets_:
+        assert set_segment.first == ECCENTRIC
+        assert len(set_segment.reps) == 3
+        for rep in set_segment.reps:
+            assert rep.eccentric.kind == ECCENTRIC and rep.concentric.kind == CONCENTRIC
+            assert rep.eccentric.end_s <= rep.concentric.start_s
+
+
+def test_lift_first_sets_pair_concentric_then_eccentric():
+    rest = np.zeros(100)
+    v = np.concatenate([rest, _bump(1.0, 0.7), rest, -_bump(1.0, 0.6), rest] * 3)
+    t = np.arange(v.size) / FS
+    segmenter = PhaseSegmenter().detect(t, v)
+    (only,) = segmenter.sets_
+    assert only.first == CONCENTRIC
+    assert len(only.reps) == 3
+    assert all(rep.concentric.start_s < rep.eccentric.start_s for rep in only.reps)

@@ -1,0 +1,57 @@
+"""Uniform grid: glitches, host-clock jitter, gaps, decimation."""
+
+import numpy as np
+import pytest
+
+from eccentric_sense.pipeline.timebase import regularize_timebase, remove_glitches
+
+
+def _still(n: int, rate: float, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / rate
+    acc = np.tile([0.0, 0.0, 9.80665], (n, 1)) + rng.normal(0, 0.01, (n, 3))
+    return t, acc
+
+
+def test_isolated_spike_is_replaced_but_an_impact_is_kept():
+    _, acc = _still(200, 100.0)
+    spiky = acc.copy()
+    spiky[50, 2] += 40.0
+    cleaned, glitch = remove_glitches(spiky, min_jump=15.0)
+    assert np.flatnonzero(glitch).tolist() == [50]
+    assert cleaned[50, 2] == pytest.approx(9.80665, abs=0.05)
+    ringing = acc.copy()
+    ringing[100:106, 2] += 40.0 * np.array([0.5, 0.9, 1.0, 0.7, 0.4, 0.2])  # an impact lasts several samples
+    assert not remove_glitches(ringing, min_jump=15.0)[1][100:106].any()
+
+
+def test_jittered_host_stamps_are_straightened_to_the_device_rate():
+    rate = 50.0
+    t, acc = _still(2000, rate)
+    rng = np.random.default_rng(1)
+    stamps = np.sort(t + 0.02 + rng.uniform(0, 0.012, t.size))  # latency + jitter
+    uniform = regularize_timebase(stamps, acc)
+    assert uniform.sample_rate_hz == pytest.approx(rate, rel=0.02)
+    assert np.allclose(np.diff(uniform.time_s), 1 / uniform.sample_rate_hz)
+    assert not uniform.gap.any()
+
+
+def test_long_gap_is_marked_and_splits_blocks_short_gap_is_bridged():
+    rate = 100.0
+    t, acc = _still(3000, rate)
+    keep = np.ones(t.size, dtype=bool)
+    keep[500:510] = False  # 0.1 s: interpolated
+    keep[1500:1700] = False  # 2 s: a gap
+    uniform = regularize_timebase(t[keep], acc[keep])
+    gap_time = uniform.time_s[uniform.gap]
+    assert gap_time.min() > 14.9 and gap_time.max() < 17.1
+    assert not uniform.gap[(uniform.time_s > 4.9) & (uniform.time_s < 5.2)].any()
+    assert set(np.unique(uniform.block).tolist()) == {-1, 0, 1}
+
+
+def test_fast_data_is_decimated():
+    t, acc = _still(10000, 1000.0)
+    uniform = regularize_timebase(t, acc, max_rate_hz=250.0)
+    assert uniform.sample_rate_hz == pytest.approx(250.0)
+    assert uniform.input_rate_hz == pytest.approx(1000.0)
+    assert np.allclose(uniform.acc_mps2.mean(axis=0), [0, 0, 9.80665], atol=0.01)
