@@ -456,3 +456,21 @@ def test_serial_long_run_vector_uses_ff_blocks() -> None:
     assert len(wire) == 1 + 2 + 494 + 1  # 00, two COBS code bytes, the message, 00
     (b,) = Es1SerialDecoder().feed(wire)
     np.testing.assert_allclose(b.acc_g, np.full((40, 3), 257 * 16 / 32768))
+
+
+def test_loss_ending_on_a_status_message_is_still_counted_from_device_time() -> None:
+    """batch (seq 1), [batch seq 2 lost], STATUS (seq 3), batch (seq 4): the lost batch's samples count."""
+    from eccentric_sense.devices.codecs import es1
+
+    decoder = es1.Es1MessageDecoder()
+    period = 5000  # 200 Hz
+    counts = np.zeros((10, 3), dtype=np.int16)
+
+    def batch(seq: int, t_us: int) -> bytes:
+        return es1.encode_imu_batch(counts, counts, seq=seq, device_time_us=t_us, period_us=period)
+
+    decoder.feed(batch(1, 0))  # samples at 0..45 ms
+    decoder.feed(es1.encode_status(1, seq=3, device_time_us=100_000))
+    (after,) = decoder.feed(batch(4, 100_000))  # batch 1 ended at 50 ms: 50 ms = 10 samples missing
+    assert after.lost_samples == 10
+    assert decoder.stats.lost_samples == 10

@@ -665,6 +665,9 @@ class Es1MessageDecoder:
         self._last_seq: int | None = None
         self._next_sample_us: int | None = None  # unwrapped time the next batch should start at
         self._last_batch_size = 0
+        # Messages lost since the last sample batch; a gap that ends on a STATUS
+        # or ACK still means samples may be missing before the next batch.
+        self._pending_gap = 0
 
     # ---- public
     def feed(self, data: bytes) -> list[SampleBatch]:
@@ -682,6 +685,7 @@ class Es1MessageDecoder:
         """Forget sequence and timing state (e.g. after reconnecting); keeps scales and stats."""
         self._last_seq = None
         self._next_sample_us = None
+        self._pending_gap = 0
 
     # ---- internals shared with the serial decoder
     def _count(self, key: str, n: int = 1) -> None:
@@ -702,9 +706,11 @@ class Es1MessageDecoder:
         if isinstance(message, Ack) and message.ok and message.opcode == Opcode.START:
             # The device restarts its counter at START and sends this ACK with the new seq.
             self._last_seq = None
-        seq_gap = self._track_seq(message.seq)
+        seq_gap = self._track_seq(message.seq) + self._pending_gap
         if isinstance(message, ImuBatch):
+            self._pending_gap = 0
             return self._to_batch(message, seq_gap)
+        self._pending_gap = seq_gap
         self.stats.other_messages += 1
         self._clock.unwrap(message.device_time_us)
         self._apply(message)
@@ -734,6 +740,7 @@ class Es1MessageDecoder:
             elif message.opcode == Opcode.START:
                 self._count("stream_starts")
                 self._next_sample_us = None
+                self._pending_gap = 0
 
     def _set_config(self, config: DeviceConfig) -> None:
         self.config = config
