@@ -561,6 +561,8 @@ def estimate_bias_from_closure(
     *,
     height_tolerance_m: float = 0.02,
     bias_scale_mps2: float = 0.5,
+    validate: bool = True,
+    validation_gain: float = 0.5,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Accelerometer bias that rotation exposes, from position closure.
 
@@ -596,14 +598,31 @@ def estimate_bias_from_closure(
     cvel = np.concatenate([[0.0], np.cumsum(velocity_m_s)]) / fs
     rows = gain * (creg[pairs[:, 1]] - creg[pairs[:, 0]])
     rhs = -(cvel[pairs[:, 1]] - cvel[pairs[:, 0]])
-    weights = np.full(len(rows), 1.0 / height_tolerance_m)
-    bias = np.zeros(3)
-    for _ in range(4):  # iteratively reweighted: setup moves must not dominate
-        a = np.vstack([rows * weights[:, None], np.eye(3) / bias_scale_mps2])
-        y = np.concatenate([rhs * weights, np.zeros(3)])
-        bias, *_ = np.linalg.lstsq(a, y, rcond=None)
-        residual = np.abs(rows @ bias - rhs) / height_tolerance_m
-        weights = np.where(residual <= 2.0, 1.0, 2.0 / np.maximum(residual, 1e-9)) / height_tolerance_m
+
+    def fit(select: np.ndarray) -> np.ndarray:
+        weights = np.full(int(select.sum()), 1.0 / height_tolerance_m)
+        bias = np.zeros(3)
+        for _ in range(4):  # iteratively reweighted: setup moves must not dominate
+            a = np.vstack([rows[select] * weights[:, None], np.eye(3) / bias_scale_mps2])
+            y = np.concatenate([rhs[select] * weights, np.zeros(3)])
+            bias, *_ = np.linalg.lstsq(a, y, rcond=None)
+            residual = np.abs(rows[select] @ bias - rhs[select]) / height_tolerance_m
+            weights = np.where(residual <= 2.0, 1.0, 2.0 / np.maximum(residual, 1e-9)) / height_tolerance_m
+        return bias
+
+    if validate:
+        # Two-fold check: a bias fitted on half of the pairs must also close
+        # the other half better (a wrong segmentation or setup moves give a
+        # "bias" that only fits the equations it came from).
+        half = np.arange(len(rows)) % 2 == 0
+        for train in (half, ~half):
+            test = ~train
+            b = fit(train)
+            before = np.median(np.abs(rhs[test]))
+            after = np.median(np.abs(rows[test] @ b - rhs[test]))
+            if not after < validation_gain * before:
+                return np.zeros(3), velocity_m_s
+    bias = fit(np.ones(len(rows), dtype=bool))
     corrected = velocity_m_s + gain * (regress @ bias)
     return bias, corrected
 
