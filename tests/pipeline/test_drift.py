@@ -1,0 +1,97 @@
+"""Drift-corrected integration: rests, slow descents and continuous sets (analytic signals)."""
+
+import numpy as np
+import pytest
+
+from eccentric_sense.pipeline.drift import DriftCorrectedIntegration, pin_reversals, refine_by_closure
+
+FS = 100.0
+
+
+def _smooth_step(n: int) -> np.ndarray:
+    x = (np.arange(n) + 0.5) / n
+    return x * x * x * (10 - 15 * x + 6 * x * x)
+
+
+def _slow_negative_velocity() -> np.ndarray:
+    """Rest, speed up to 0.04 m/s in 0.5 s, cruise 8 s, brake in 0.5 s, rest, quick lift back."""
+    rest = np.zeros(int(4 * FS))
+    ramp = 0.04 * _smooth_step(int(0.5 * FS))
+    cruise = np.full(int(8 * FS), 0.04)
+    descent = -np.concatenate([ramp, cruise, ramp[::-1]])
+    travel = -descent.sum() / FS
+    n_lift = int(1.0 * FS)
+    lift = travel * np.pi / 2 / 1.0 * np.sin(np.pi * (np.arange(n_lift) + 0.5) / n_lift)
+    return np.concatenate([rest, descent, rest, lift, rest])
+
+
+def _quiet_where_no_acceleration(velocity: np.ndarray) -> np.ndarray:
+    acc = np.gradient(velocity) * FS
+    return np.abs(acc) < 0.01
+
+
+def test_slow_descent_cruise_is_not_mistaken_for_a_rest():
+    v_true = _slow_negative_velocity()
+    acc = np.gradient(v_true) * FS + 0.004  # a residual bias of 0.4 mg
+    acc += np.random.default_rng(0).normal(0, 0.01, acc.size)
+    quiet = _quiet_where_no_acceleration(v_true)
+    result = DriftCorrectedIntegration().estimate(acc, quiet, FS)
+    cruise = slice(int(5 * FS), int(12 * FS))
+    assert result.velocity_[cruise].mean() == pytest.approx(-0.04, abs=0.006)
+    assert not result.still_[cruise].any()
+    assert result.still_[: int(3 * FS)].all()
+
+
+def test_known_motion_forbids_rests_and_known_rest_forces_them():
+    v_true = _slow_negative_velocity()
+    acc = np.gradient(v_true) * FS
+    quiet = _quiet_where_no_acceleration(v_true)
+    motion = np.zeros(acc.size, dtype=bool)
+    motion[int(5 * FS) : int(12 * FS)] = True
+    result = DriftCorrectedIntegration().estimate(acc, quiet, FS, known_motion=motion)
+    assert not result.still_[motion].any()
+    rest = np.zeros(acc.size, dtype=bool)
+    rest[int(14 * FS) : int(16 * FS)] = True
+    forced = DriftCorrectedIntegration().estimate(acc, quiet, FS, known_rest=rest)
+    assert forced.still_[int(14.1 * FS) : int(15.9 * FS)].all()
+
+
+def test_long_rest_follows_a_wandering_bias():
+    n = int(120 * FS)
+    t = np.arange(n) / FS
+    bias = 0.003 * np.sin(2 * np.pi * t / 80.0)  # a bias that wanders, 0.3 mg
+    result = DriftCorrectedIntegration().estimate(bias, np.ones(n, dtype=bool), FS)
+    assert np.max(np.abs(result.velocity_)) < 0.005
+    assert result.still_.all()
+
+
+def test_reversals_of_a_continuous_set_pin_the_drift():
+    # Eight touch-and-go reps (no rest at all) with a large drift that is not linear.
+    period = 2.5
+    n = int(8 * period * FS)
+    t = np.arange(n) / FS
+    v_true = 0.6 * np.sin(2 * np.pi * t / period)
+    rest = np.zeros(int(3 * FS))
+    drift = 0.2 * np.sin(np.pi * t / t[-1])  # zero at the rests around the set, curved in between
+    velocity = np.concatenate([rest, v_true + drift, rest])
+    still = np.concatenate([np.ones(rest.size, bool), np.zeros(n, bool), np.ones(rest.size, bool)])
+    corrected = pin_reversals(velocity, still, np.ones(velocity.size, bool), FS)
+    inner = slice(rest.size, rest.size + n)
+    assert np.max(np.abs(corrected[inner] - v_true)) < 0.03
+    assert np.max(np.abs(velocity[inner] - v_true)) > 0.15  # the test has something to correct
+
+
+def test_closure_refinement_brings_tops_back_to_the_same_height():
+    period = 2.0
+    n = int(6 * period * FS)
+    t = np.arange(n) / FS
+    v_true = 0.5 * np.sin(2 * np.pi * t / period)
+    velocity = v_true + 0.05 * np.sin(2 * np.pi * t / 15.0)  # a slow, non-linear drift
+    still = np.zeros(n, dtype=bool)
+    half = int(period / 2 * FS)
+    reversal_index = np.arange(half, n - 1, half)
+    reversal_kind = np.where(np.arange(reversal_index.size) % 2 == 0, 1, -1)
+    refined = refine_by_closure(velocity, still, reversal_index, reversal_kind, FS)
+    heights = np.cumsum(refined)[reversal_index[reversal_kind == 1]] / FS
+    raw_heights = np.cumsum(velocity)[reversal_index[reversal_kind == 1]] / FS
+    assert np.ptp(heights) < 0.5 * np.ptp(raw_heights)

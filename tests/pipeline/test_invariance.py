@@ -1,0 +1,61 @@
+"""The same motion seen differently must give the same reps.
+
+Resampling, turning the sensor on the bar and shifting the clock change
+the numbers the analysis sees but not the lift.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+
+from eccentric_sense import columns as C
+from eccentric_sense.analysis import analyze
+from eccentric_sense.recording import Recording
+
+from .conftest import simulated
+
+TIMES = [C.ECC_START_S, C.ECC_END_S, C.CON_START_S, C.CON_END_S]
+
+
+def _reference():
+    sim = simulated("bench_tempo")
+    return sim.recording, analyze(sim.recording, exercise="bench").reps
+
+
+def _same_reps(a, b, time_tolerance_s: float, shift_s: float = 0.0):
+    assert len(a) == len(b)
+    for column in TIMES:
+        assert np.nanmax(np.abs(b[column].to_numpy() - shift_s - a[column].to_numpy())) <= time_tolerance_s, column
+    assert np.nanmax(np.abs(b[C.ROM].to_numpy() - a[C.ROM].to_numpy())) <= 0.02
+
+
+def _with(recording: Recording, **changes) -> Recording:
+    fields = dict(time_s=recording.time_s, acc_mps2=recording.acc_mps2, gyr_rads=recording.gyr_rads,
+                  metadata=dict(recording.metadata), source=recording.source)
+    fields.update(changes)
+    return Recording(**fields)
+
+
+def test_time_offset_shifts_every_rep_by_the_offset():
+    recording, reps = _reference()
+    shifted = analyze(_with(recording, time_s=recording.time_s + 12345.678), exercise="bench").reps
+    _same_reps(reps, shifted, 1e-3, shift_s=12345.678)
+
+
+def test_half_the_sample_rate_gives_the_same_reps():
+    recording, reps = _reference()
+    half = analyze(
+        _with(recording, time_s=recording.time_s[::2], acc_mps2=recording.acc_mps2[::2], gyr_rads=recording.gyr_rads[::2]),
+        exercise="bench",
+    ).reps
+    _same_reps(reps, half, 0.05)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_turning_the_sensor_on_the_bar_gives_the_same_reps(seed):
+    recording, reps = _reference()
+    turn = Rotation.random(random_state=seed)
+    turned = _with(recording, acc_mps2=turn.apply(recording.acc_mps2), gyr_rads=turn.apply(recording.gyr_rads))
+    _same_reps(reps, analyze(turned, exercise="bench").reps, 0.05)
