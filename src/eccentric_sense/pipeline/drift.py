@@ -101,6 +101,21 @@ def estimate_bias_drift(
     return np.interp(idx, idx[enough], bias[enough])
 
 
+def _line_value(t: list[float], v: list[float], at: float) -> float:
+    """Least-squares line through a handful of points, evaluated at ``at``.
+
+    Plain floats: called once per quiet piece, where NumPy's per-call
+    overhead would dominate.
+    """
+    k = len(t)
+    mean_t = sum(t) / k
+    mean_v = sum(v) / k
+    stt = sum((ti - mean_t) ** 2 for ti in t)
+    stv = sum((ti - mean_t) * (vi - mean_v) for ti, vi in zip(t, v))
+    slope = stv / stt if stt > 0 else 0.0
+    return mean_v + slope * (at - mean_t)
+
+
 @dataclass
 class DriftCorrectedIntegration:
     """Integrate vertical acceleration into drift-free velocity and displacement.
@@ -354,8 +369,7 @@ class DriftCorrectedIntegration:
                     if len(accepted_t) >= 3:
                         # The local line of the last few seconds: the bias
                         # wanders over a long rest, a slow start bends at once.
-                        slope, intercept = np.polyfit(accepted_t[-8:], accepted_v[-8:], 1)
-                        predicted = intercept + slope * centre
+                        predicted = _line_value(accepted_t[-8:], accepted_v[-8:], centre)
                     elif accepted_v:
                         predicted = accepted_v[-1]
                     else:
