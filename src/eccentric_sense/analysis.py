@@ -28,7 +28,7 @@ from .constants import (
     TOP_START_EXERCISES,
 )
 from .errors import AnalysisError, ConfigError
-from .pipeline._runs import mask_to_runs
+from .pipeline._runs import block_spans, mask_to_runs
 from .pipeline.calibration import QuietDetector, fit_accelerometer_calibration
 from .pipeline.drift import (
     DriftCorrectedIntegration,
@@ -479,10 +479,9 @@ def analyze(
     # Relative to each block's own quiet pose: a sleeve spin between blocks
     # turns the sensor, and the reading model of each block already holds its pose.
     unit = state.up_sensor.copy()
-    for number in np.unique(state.uniform.block[state.uniform.block >= 0]):  # per block
-        sel = state.uniform.block == number
-        quiet_sel = sel & state.quiet
-        unit[sel] -= unit[quiet_sel].mean(axis=0) if quiet_sel.any() else unit[sel].mean(axis=0)
+    for lo, hi in block_spans(state.uniform.block):  # per block
+        quiet_sel = state.quiet[lo:hi]
+        unit[lo:hi] -= unit[lo:hi][quiet_sel].mean(axis=0) if quiet_sel.any() else unit[lo:hi].mean(axis=0)
     gain = 1.0 / calibration.scale
     total_bias = np.zeros(3)
     vertical = state.vertical

@@ -4,7 +4,14 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eccentric_sense.pipeline._runs import mask_to_runs, moving_average, remove_short_runs, runs_to_mask, split_runs
+from eccentric_sense.pipeline._runs import (
+    block_spans,
+    mask_to_runs,
+    moving_average,
+    remove_short_runs,
+    runs_to_mask,
+    split_runs,
+)
 
 
 def test_mask_to_runs_finds_every_run_half_open():
@@ -41,3 +48,8 @@ def test_moving_average_of_a_line_is_the_line_inside():
     assert np.allclose(smooth[2:-2], x[2:-2])
     # Windows shrink at the edges instead of padding with zeros.
     assert smooth[0] == np.mean(x[:3])
+
+
+def test_block_spans_skip_gaps_and_keep_order():
+    block = np.array([-1, 0, 0, 0, -1, -1, 1, 1, 2])
+    assert block_spans(block).tolist() == [[1, 4], [6, 8], [8, 9]]

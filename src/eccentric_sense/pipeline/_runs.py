@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["mask_to_runs", "runs_to_mask", "remove_short_runs", "moving_average"]
+__all__ = ["mask_to_runs", "runs_to_mask", "remove_short_runs", "moving_average", "split_runs", "block_spans"]
 
 
 def mask_to_runs(mask: np.ndarray) -> np.ndarray:
@@ -71,3 +71,19 @@ def split_runs(mask: np.ndarray, piece: int, min_piece: int = 1) -> np.ndarray:
     end = np.minimum(begin + piece, runs[run_of_piece, 1])
     keep = (end - begin) >= min_piece
     return np.column_stack([begin[keep], end[keep]]).astype(np.intp)
+
+
+def block_spans(block: np.ndarray) -> np.ndarray:
+    """``[start, end)`` of every stretch of equal, non-negative block labels, shape ``(k, 2)``.
+
+    Gap-free blocks are contiguous, so this replaces ``np.unique`` plus a
+    full-length comparison per block.
+    """
+    block = np.asarray(block)
+    if block.size == 0:
+        return np.empty((0, 2), dtype=np.intp)
+    change = np.flatnonzero(block[1:] != block[:-1]) + 1
+    starts = np.concatenate([[0], change])
+    ends = np.concatenate([change, [block.size]])
+    keep = block[starts] >= 0
+    return np.column_stack([starts[keep], ends[keep]]).astype(np.intp)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate, signal
 
-from ._runs import mask_to_runs, moving_average, runs_to_mask, split_runs
+from ._runs import block_spans, mask_to_runs, moving_average, runs_to_mask, split_runs
 
 __all__ = ["DriftCorrectedIntegration", "estimate_bias_drift"]
 
@@ -99,21 +99,6 @@ def estimate_bias_drift(
         return np.full(acc.shape, overall)
     idx = np.arange(acc.size)
     return np.interp(idx, idx[enough], bias[enough])
-
-
-def _line_value(t: list[float], v: list[float], at: float) -> float:
-    """Least-squares line through a handful of points, evaluated at ``at``.
-
-    Plain floats: called once per quiet piece, where NumPy's per-call
-    overhead would dominate.
-    """
-    k = len(t)
-    mean_t = sum(t) / k
-    mean_v = sum(v) / k
-    stt = sum((ti - mean_t) ** 2 for ti in t)
-    stv = sum((ti - mean_t) * (vi - mean_v) for ti, vi in zip(t, v))
-    slope = stv / stt if stt > 0 else 0.0
-    return mean_v + slope * (at - mean_t)
 
 
 @dataclass
@@ -187,9 +172,7 @@ class DriftCorrectedIntegration:
         displacement = np.zeros(n)
         still = np.zeros(n, dtype=bool)
         bias = np.zeros(n)
-        for number in np.unique(block[block >= 0]):  # one pass per gap-free block
-            sel = np.flatnonzero(block == number)
-            lo, hi = sel[0], sel[-1] + 1
+        for lo, hi in block_spans(block):  # one pass per gap-free block
             v, z, s, b = self._integrate_block(
                 acc[lo:hi], quiet[lo:hi], fs, known_rest[lo:hi], known_motion[lo:hi]
             )
@@ -344,6 +327,11 @@ class DriftCorrectedIntegration:
         at_start = runs[:, 0] < 0.5 * fs
         at_end = runs[:, 1] > n - 0.5 * fs
         tolerance = self.still_tolerance_m_s
+        window = 8
+        # Centres relative to the first piece, in pieces' units, keep the running sums well conditioned.
+        centre_list = ((0.5 * (pieces[:, 0] + pieces[:, 1]) - pieces[0, 0]) / max(float(pieces[0, 1] - pieces[0, 0]), 1.0)).tolist()
+        level_list = levels.tolist()
+        flat_list = flat.tolist()
         for number, (start, end) in enumerate(runs):  # per quiet run
             members = np.flatnonzero(run_of_piece == number)
             if members.size == 0 or (end - start) < 1.0 * fs:
@@ -361,24 +349,38 @@ class DriftCorrectedIntegration:
                 # Walk away from the sure side while each piece continues the
                 # straight line of the accepted ones (a residual bias tilts a
                 # rest's velocity level linearly; the start of a slow descent
-                # bends away from that line).
-                accepted_t: list[float] = []
-                accepted_v: list[float] = []
-                for piece in ordered:  # pieces of one run
-                    centre = 0.5 * (pieces[piece, 0] + pieces[piece, 1])
-                    if len(accepted_t) >= 3:
-                        # The local line of the last few seconds: the bias
-                        # wanders over a long rest, a slow start bends at once.
-                        predicted = _line_value(accepted_t[-8:], accepted_v[-8:], centre)
-                    elif accepted_v:
-                        predicted = accepted_v[-1]
+                # bends away from that line).  The line is the local one of the
+                # last ``window`` pieces: the bias wanders over a long rest, a
+                # slow start bends at once.  Running sums keep it O(1) a piece.
+                accepted: list[tuple[float, float]] = []
+                s_t = s_v = s_tt = s_tv = 0.0
+                for piece in ordered.tolist():  # pieces of one run
+                    centre, level = centre_list[piece], level_list[piece]
+                    k = len(accepted)
+                    if k >= 3:
+                        count = min(k, window)
+                        mean_t, mean_v = s_t / count, s_v / count
+                        var_t = s_tt / count - mean_t * mean_t
+                        slope = (s_tv / count - mean_t * mean_v) / var_t if var_t > 1e-12 else 0.0
+                        predicted = mean_v + slope * (centre - mean_t)
+                    elif k:
+                        predicted = accepted[-1][1]
                     else:
-                        predicted = levels[piece]
-                    if not flat[piece] or abs(levels[piece] - predicted) >= tolerance:
+                        predicted = level
+                    if not flat_list[piece] or abs(level - predicted) >= tolerance:
                         break
                     anchors[piece] = True
-                    accepted_t.append(centre)
-                    accepted_v.append(levels[piece])
+                    accepted.append((centre, level))
+                    s_t += centre
+                    s_v += level
+                    s_tt += centre * centre
+                    s_tv += centre * level
+                    if len(accepted) > window:
+                        old_t, old_v = accepted[-window - 1]
+                        s_t -= old_t
+                        s_v -= old_v
+                        s_tt -= old_t * old_t
+                        s_tv -= old_t * old_v
         return anchors
 
     def _quiet_pieces(self, quiet: np.ndarray, fs: float) -> np.ndarray:
@@ -497,9 +499,7 @@ def refine_by_closure(
 def integrate_by_block(velocity_m_s: np.ndarray, block: np.ndarray, sample_rate_hz: float) -> np.ndarray:
     """Displacement from velocity, restarting at zero in each gap-free block (NaN in gaps)."""
     displacement = np.full(velocity_m_s.size, np.nan)
-    for number in np.unique(block[block >= 0]):  # per block
-        sel = np.flatnonzero(block == number)
-        lo, hi = sel[0], sel[-1] + 1
+    for lo, hi in block_spans(block):  # per block
         displacement[lo:hi] = _cumtrapz(velocity_m_s[lo:hi], sample_rate_hz)
     return displacement
 

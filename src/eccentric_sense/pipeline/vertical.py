@@ -17,7 +17,7 @@ from scipy import signal
 from scipy.spatial.transform import Rotation
 
 from ..constants import STANDARD_GRAVITY
-from ._runs import mask_to_runs, split_runs
+from ._runs import block_spans, mask_to_runs, split_runs
 from .calibration import AccelerometerCalibration
 
 __all__ = ["vertical_acceleration", "horizontal_acceleration", "lowpass_zero_phase", "GyroAidedVertical"]
@@ -243,9 +243,7 @@ class GyroAidedVertical:
         vertical = np.zeros(m)
         horizontal = np.zeros(m)
         up_sensor = np.tile([0.0, 0.0, 1.0], (m, 1))
-        for number in np.unique(block[block >= 0]):  # per gap-free block
-            sel = np.flatnonzero(block == number)
-            lo, hi = sel[0], sel[-1] + 1
+        for lo, hi in block_spans(block):  # per gap-free block
             orientation = _integrate_gyro(gyr_rads[lo:hi] - gyro_bias, fs)
             f_ref = orientation.apply(acc_mps2[lo:hi])
             pieces = split_runs(quiet[lo:hi], max(int(round(self.piece_s * fs)), 1), max(int(0.2 * fs), 1))
