@@ -334,7 +334,11 @@ class DriftCorrectedIntegration:
         flat_list = flat.tolist()
         for number, (start, end) in enumerate(runs):  # per quiet run
             members = np.flatnonzero(run_of_piece == number)
-            if members.size == 0 or (end - start) < 1.0 * fs:
+            # A block starts after a gap, an impact or a spin; the bar is
+            # usually set down there, so a shorter quiet run at a block's
+            # edge already counts.
+            at_edge = at_start[number] or at_end[number]
+            if members.size == 0 or (end - start) < (0.4 if at_edge else 1.0) * fs:
                 continue
             sides = []
             if at_start[number] or (motion_before[number] >= self.set_motion_s and not at_start[number]):
