@@ -211,11 +211,20 @@ def compute_kinematics(recording: Recording, settings: AnalysisSettings | None =
 
 def _phase_speeds(kin: Kinematics, phase: Phase, sign: int) -> tuple[float, float, float]:
     """Mean speed, peak speed and travel of a phase in its own direction."""
-    v = sign * kin.velocity_m_s[phase.start_index : phase.end_index]
+    v = sign * _bridged(kin.velocity_m_s[phase.start_index : phase.end_index])
     travel = float(np.sum(v) / kin.sample_rate_hz)
     duration = phase.duration_s
     mean_speed = travel / duration if duration > 0 else float("nan")
     return mean_speed, float(np.max(v)) if v.size else float("nan"), travel
+
+
+def _bridged(values: np.ndarray) -> np.ndarray:
+    """Values with NaN stretches (a data gap inside a phase) filled linearly."""
+    finite = np.isfinite(values)
+    if finite.all() or not finite.any():
+        return values
+    index = np.arange(values.size)
+    return np.interp(index, index[finite], values[finite])
 
 
 def _bottom_decel(kin: Kinematics, phase: Phase) -> float:
@@ -260,8 +269,9 @@ def rep_table(kin: Kinematics, segments: list[SetSegment], settings: AnalysisSet
             flags: list[str] = []
             if ecc is not None:
                 mean_speed, peak_speed, travel = _phase_speeds(kin, ecc, -1)
-                z = kin.displacement_m
-                rom = float(z[ecc.start_index] - z[min(ecc.end_index, z.size - 1)])
+                z = kin.displacement_m[ecc.start_index : min(ecc.end_index, kin.displacement_m.size - 1) + 1]
+                # Displacement restarts after a gap; across one, the travel is the measure.
+                rom = float(z[0] - z[-1]) if np.all(np.isfinite(z)) else travel
                 row.update({
                     C.ECC_START_S: ecc.start_s, C.ECC_END_S: ecc.end_s, C.ECC_DURATION_S: ecc.duration_s,
                     C.ECC_MEAN_VELOCITY: mean_speed, C.ECC_PEAK_VELOCITY: peak_speed,
