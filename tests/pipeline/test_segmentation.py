@@ -65,3 +65,14 @@ def test_lift_first_sets_pair_concentric_then_eccentric():
     assert only.first == CONCENTRIC
     assert len(only.reps) == 3
     assert all(rep.concentric.start_s < rep.eccentric.start_s for rep in only.reps)
+
+
+def test_slow_drift_after_the_last_rep_is_not_a_rep_but_a_real_last_lift_is():
+    rest = np.zeros(100)
+    reps = np.concatenate([np.concatenate([rest, _bump(1.0, 0.7), rest, -_bump(1.0, 0.6)]) for _ in range(3)])
+    drift = np.concatenate([rest, np.full(int(8 * FS), 0.05), rest])  # 0.4 m "up" over 8 s
+    lift = np.concatenate([rest, _bump(1.0, 0.7), rest])
+    for tail, expected in ((drift, 3), (lift, 4)):
+        v = np.concatenate([reps, tail])
+        (only,) = PhaseSegmenter().detect(np.arange(v.size) / FS, v).sets_
+        assert len(only.reps) == expected

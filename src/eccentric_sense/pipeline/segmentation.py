@@ -128,7 +128,7 @@ class PhaseSegmenter:
         substantial = (travel >= self.min_travel_m) & (duration >= self.min_phase_s)
         starts, ends, kinds, travel = starts[substantial], ends[substantial], kinds[substantial], travel[substantial]
         self.phases_ = (starts, ends, kinds, travel)
-        self.sets_ = self._group(time_s, starts, ends, kinds, valid)
+        self.sets_ = self._group(time_s, starts, ends, kinds, valid, travel)
         return self
 
     # ------------------------------------------------------------------
@@ -159,7 +159,24 @@ class PhaseSegmenter:
             end_s=self._crossing_time(time_s, v, end, kind),
         )
 
-    def _group(self, time_s, starts, ends, kinds, valid) -> list[SetSegment]:
+    @staticmethod
+    def _implausible_last(phases: list[Phase], travel: np.ndarray) -> bool:
+        """A set's last phase without a partner that is unlike the set's other phases of its kind.
+
+        Velocity drift after the last rep (the bar left on the floor, the
+        lifter walking off) integrates into a long, slow "phase"; a real
+        last lift or descent resembles the others of the set.
+        """
+        last = phases[-1]
+        same = [i for i, p in enumerate(phases[:-1]) if p.kind == last.kind]
+        if len(same) < 2:
+            return False
+        durations = np.array([phases[i].duration_s for i in same])
+        speeds = np.array([travel[i] / max(phases[i].duration_s, 1e-9) for i in same])
+        last_speed = travel[-1] / max(last.duration_s, 1e-9)
+        return bool(last.duration_s > 3.0 * np.median(durations) or last_speed < 0.35 * np.median(speeds))
+
+    def _group(self, time_s, starts, ends, kinds, valid, travel) -> list[SetSegment]:
         if starts.size == 0:
             return []
         last = np.minimum(ends, time_s.size - 1)
@@ -172,6 +189,8 @@ class PhaseSegmenter:
             sel = np.flatnonzero(set_id == number)
             phases = [self._phase(time_s, starts[i], ends[i], kinds[i]) for i in sel]
             first = self._first_phase(phases)
+            if len(phases) >= 3 and phases[-1].kind == first and self._implausible_last(phases, travel[sel]):
+                phases = phases[:-1]
             reps = self._pair(phases, first)
             if reps:
                 sets.append(
