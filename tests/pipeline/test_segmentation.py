@@ -76,3 +76,13 @@ def test_slow_drift_after_the_last_rep_is_not_a_rep_but_a_real_last_lift_is():
         v = np.concatenate([reps, tail])
         (only,) = PhaseSegmenter().detect(np.arange(v.size) / FS, v).sets_
         assert len(only.reps) == expected
+
+
+def test_slow_drift_before_the_first_rep_is_not_a_rep():
+    rest = np.zeros(100)
+    drift = np.concatenate([rest, np.full(int(8 * FS), -0.05), rest])  # 0.4 m "down" over 8 s
+    reps = np.concatenate([np.concatenate([rest, _bump(1.0, 0.7), rest, -_bump(1.0, 0.6)]) for _ in range(3)])
+    v = np.concatenate([drift, reps, rest])
+    (only,) = PhaseSegmenter().detect(np.arange(v.size) / FS, v).sets_
+    assert only.first == CONCENTRIC
+    assert len(only.reps) == 3

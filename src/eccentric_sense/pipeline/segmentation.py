@@ -188,8 +188,12 @@ class PhaseSegmenter:
         for number in range(int(set_id[-1]) + 1):  # per set
             sel = np.flatnonzero(set_id == number)
             phases = [self._phase(time_s, starts[i], ends[i], kinds[i]) for i in sel]
+            set_travel = travel[sel]
+            if len(phases) >= 3 and self._implausible_last(phases[::-1], set_travel[::-1]):
+                # The same drift before the first rep (the set would start with it).
+                phases, set_travel = phases[1:], set_travel[1:]
             first = self._first_phase(phases)
-            if len(phases) >= 3 and phases[-1].kind == first and self._implausible_last(phases, travel[sel]):
+            if len(phases) >= 3 and phases[-1].kind == first and self._implausible_last(phases, set_travel):
                 phases = phases[:-1]
             reps = self._pair(phases, first)
             if reps:
