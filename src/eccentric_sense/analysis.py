@@ -348,7 +348,13 @@ def _reversal_rests(phases: tuple[np.ndarray, ...], quiet: np.ndarray) -> np.nda
 
 
 def _unpaired_stretches(
-    phases: tuple[np.ndarray, ...], quiet: np.ndarray, fs: float, set_break_s: float, *, edge_s: float = 0.5
+    phases: tuple[np.ndarray, ...],
+    quiet: np.ndarray,
+    fs: float,
+    set_break_s: float,
+    velocity: np.ndarray,
+    *,
+    edge_s: float = 0.5,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stretches between two consecutive phases of the same direction.
 
@@ -362,8 +368,18 @@ def _unpaired_stretches(
     motion = np.zeros(quiet.size, dtype=bool)
     rows = []
     edge = max(int(round(edge_s * fs)), 1)
+    quiet_index = np.flatnonzero(quiet)
     for i in np.flatnonzero(kinds[:-1] == kinds[1:]):  # per unpaired stretch
-        a, b = int(ends[i]), int(starts[i + 1])
+        # Where the bar settles: the first quiet sample after the first
+        # phase's peak speed, and the last one before the second's (a drifting
+        # velocity moves the 0.02 m/s crossings, the quiet samples do not move).
+        peak_1 = starts[i] + int(np.argmax(kinds[i] * velocity[starts[i] : ends[i]]))
+        peak_2 = starts[i + 1] + int(np.argmax(kinds[i + 1] * velocity[starts[i + 1] : ends[i + 1]]))
+        after = quiet_index[np.searchsorted(quiet_index, peak_1) :]
+        before = quiet_index[: np.searchsorted(quiet_index, peak_2)]
+        if after.size == 0 or before.size == 0:
+            continue
+        a, b = int(after[0]), int(before[-1]) + 1
         if b - a < 4 * edge or (b - a) > set_break_s * fs:
             continue
         edges[a : a + edge] = True
@@ -465,14 +481,16 @@ def analyze(
     # stretch between them is motion, and the integration is redone so.  The
     # answer is kept only if the bar now comes back (position closure).
     known_motion = np.zeros(valid.size, dtype=bool)
-    edges, motion, expected = _unpaired_stretches(segmenter.phases_, state.quiet, fs, settings.set_break_rest_s)
+    edges, motion, expected = _unpaired_stretches(
+        segmenter.phases_, state.quiet, fs, settings.set_break_rest_s, np.nan_to_num(kinematics.velocity_m_s)
+    )
     if expected.shape[0]:
         before = _closure_error(kinematics.displacement_m, expected)
         trial = DriftCorrectedIntegration().estimate(
             state.vertical, state.quiet, fs, state.uniform.block, known_rest=reversal_rest | edges, known_motion=motion
         )
         trial_kinematics = _kinematics(kinematics.time_s, fs, state.vertical, trial, kinematics.horizontal_acc_mps2, kinematics.gap)
-        if _closure_error(trial_kinematics.displacement_m, expected) < 0.5 * before:
+        if _closure_error(trial_kinematics.displacement_m, expected) < 0.3 * before:
             reversal_rest = reversal_rest | edges
             known_motion = motion
             state.integration = integration = trial
