@@ -81,3 +81,22 @@ def test_a_drop_is_flagged_and_controlled_reps_are_not():
     detected_flags = [C.UNCONTROLLED_DESCENT in f for f in result.reps[C.FLAGS]]
     assert truth_flags == [False, False, True, False]
     assert detected_flags == truth_flags
+
+
+def test_a_dropout_inside_a_descent_leaves_its_range_and_speed_measurable():
+    from eccentric_sense.recording import Recording
+
+    sim = simulated("bench_tempo")
+    recording = sim.recording
+    truth = sim.truth_reps.iloc[2]
+    middle = 0.5 * (truth[C.ECC_START_S] + truth[C.ECC_END_S])
+    keep = np.abs(recording.time_s - middle) > 0.4  # a 0.8 s BLE dropout in the middle of the descent
+    damaged = Recording(time_s=recording.time_s[keep], acc_mps2=recording.acc_mps2[keep],
+                        gyr_rads=recording.gyr_rads[keep], metadata=dict(recording.metadata), source=recording.source)
+    reps = analyze(damaged, exercise="bench").reps
+    overlap = np.minimum(reps[C.ECC_END_S], truth[C.ECC_END_S]) - np.maximum(reps[C.ECC_START_S], truth[C.ECC_START_S])
+    rep = reps.iloc[int(np.nanargmax(overlap.to_numpy()))]
+    assert abs(rep[C.ECC_START_S] - truth[C.ECC_START_S]) <= 0.1
+    assert abs(rep[C.ECC_END_S] - truth[C.ECC_END_S]) <= 0.1
+    assert abs(rep[C.ROM] - truth[C.ROM]) <= 0.025
+    assert abs(rep[C.ECC_MEAN_VELOCITY] - truth[C.ECC_MEAN_VELOCITY]) <= 0.012
