@@ -86,3 +86,17 @@ def test_slow_drift_before_the_first_rep_is_not_a_rep():
     (only,) = PhaseSegmenter().detect(np.arange(v.size) / FS, v).sets_
     assert only.first == CONCENTRIC
     assert len(only.reps) == 3
+
+
+def test_phase_boundaries_between_samples_follow_the_curve_not_the_chord():
+    # A lift sampled at 25 Hz: 0.8 sin^2 profile over 0.6 s (steep, convex near zero).
+    fs = 25.0
+    t = np.arange(int(3 * fs)) / fs + 0.013  # grid not aligned with the motion
+    lift = np.clip((t - 1.0) / 0.6, 0.0, 1.0)
+    v = 0.8 * np.sin(np.pi * lift) ** 2
+    exact_start = 1.0 + 0.6 * np.arcsin(np.sqrt(0.02 / 0.8)) / np.pi
+    exact_end = 1.6 - (exact_start - 1.0)
+    (only,) = PhaseSegmenter(min_travel_m=0.1).detect(t, v).sets_
+    phase = only.reps[0].concentric
+    assert phase.start_s == pytest.approx(exact_start, abs=0.004)
+    assert phase.end_s == pytest.approx(exact_end, abs=0.004)

@@ -29,6 +29,7 @@ from .types import Phase, RepSegment, SetSegment
 __all__ = ["PhaseSegmenter", "find_phases"]
 
 ECCENTRIC = "eccentric"
+_CUBIC_GRID = np.linspace(0.0, 1.0, 65)
 CONCENTRIC = "concentric"
 
 
@@ -147,6 +148,20 @@ class PhaseSegmenter:
         if not np.isfinite(a) or not np.isfinite(b) or a == b:
             return float(time_s[after])
         frac = float(np.clip((self.threshold_m_s - a) / (b - a), 0.0, 1.0))
+        if 2 <= after <= n - 2:
+            # A cubic through the four samples around the crossing (Catmull-Rom):
+            # speed curves are convex where they leave or approach zero, and a
+            # straight chord would put starts early and ends late.
+            window = kind * velocity[after - 2 : after + 2]
+            if np.all(np.isfinite(window)):
+                p0, p1, p2, p3 = window
+                u = _CUBIC_GRID
+                curve = 0.5 * (
+                    2 * p1 + (p2 - p0) * u + (2 * p0 - 5 * p1 + 4 * p2 - p3) * u**2 + (3 * p1 - p0 - 3 * p2 + p3) * u**3
+                )
+                above = (curve > self.threshold_m_s) != (a > self.threshold_m_s)
+                if above.any():
+                    frac = float(u[int(np.argmax(above))])
         return float(time_s[after - 1] + frac * (time_s[after] - time_s[after - 1]))
 
     def _phase(self, time_s: np.ndarray, start: int, end: int, kind: int) -> Phase:
