@@ -73,18 +73,22 @@ def remove_glitches(values: np.ndarray, *, min_jump: float, axis: int = 0) -> tu
     for offset in (0, 1, 3, 4):  # the four neighbours
         np.maximum(reach, np.abs(x - padded[offset : offset + x.shape[0]]), out=reach)
     candidate = np.flatnonzero((reach > min_jump).reshape(x.shape[0], -1).any(axis=1))
-    med = x.copy()
-    if candidate.size:
-        windows = np.stack([padded[candidate + k] for k in range(5)])
-        med[candidate] = np.median(windows, axis=0)
-    deviation = np.abs(x - med)
+    cleaned = x.copy()
+    any_glitch = np.zeros(x.shape[0], dtype=bool)
+    if candidate.size == 0:
+        return np.moveaxis(cleaned, 0, axis), any_glitch
     step = np.abs(np.diff(x, axis=0))
     robust_sigma = 1.4826 * np.median(step, axis=0) + 1e-12
+    med = np.median(np.stack([padded[candidate + k] for k in range(5)]), axis=0)
+    deviation = np.abs(x[candidate] - med)
+    # The first and last samples have only one neighbour: never glitches (as before).
+    inner = (candidate >= 1) & (candidate <= x.shape[0] - 2)
     neighbours_agree = np.zeros_like(deviation, dtype=bool)
-    neighbours_agree[1:-1] = np.abs(x[2:] - x[:-2]) < 0.5 * deviation[1:-1]
+    c = candidate[inner]
+    neighbours_agree[inner] = np.abs(x[c + 1] - x[c - 1]) < 0.5 * deviation[inner]
     glitch = (deviation > min_jump) & (deviation > 8 * robust_sigma) & neighbours_agree
-    cleaned = np.where(glitch, med, x)
-    any_glitch = glitch.reshape(glitch.shape[0], -1).any(axis=1)
+    cleaned[candidate] = np.where(glitch, med, x[candidate])
+    any_glitch[candidate] = glitch.reshape(glitch.shape[0], -1).any(axis=1)
     return np.moveaxis(cleaned, 0, axis), any_glitch
 
 
