@@ -133,46 +133,42 @@ class PhaseSegmenter:
         return self
 
     # ------------------------------------------------------------------
-    def _crossing_time(self, time_s: np.ndarray, velocity: np.ndarray, after: int, kind: int) -> float:
-        """Time the speed crosses the threshold between samples ``after - 1`` and ``after``.
+    def _crossing_times(self, time_s: np.ndarray, velocity: np.ndarray, after: np.ndarray, kind: np.ndarray) -> np.ndarray:
+        """Times the speed crosses the threshold between samples ``after - 1`` and ``after``.
 
-        Linear interpolation gives phase boundaries finer than the sample
-        interval (40 ms at 25 Hz would otherwise be the timing resolution).
+        Boundaries finer than the sample interval (40 ms at 25 Hz would
+        otherwise be the timing resolution): a cubic through the four samples
+        around the crossing (Catmull-Rom), because speed curves are convex
+        where they leave or approach zero and a straight chord would put
+        starts early and ends late.  The chord is the fallback near the ends
+        of the data or next to a gap.  Vectorised over all boundaries.
         """
         n = time_s.size
-        if after <= 0:
-            return float(time_s[0])
-        if after >= n:
-            return float(time_s[-1])
-        a, b = kind * velocity[after - 1], kind * velocity[after]
-        if not np.isfinite(a) or not np.isfinite(b) or a == b:
-            return float(time_s[after])
-        frac = float(np.clip((self.threshold_m_s - a) / (b - a), 0.0, 1.0))
-        if 2 <= after <= n - 2:
-            # A cubic through the four samples around the crossing (Catmull-Rom):
-            # speed curves are convex where they leave or approach zero, and a
-            # straight chord would put starts early and ends late.
-            window = kind * velocity[after - 2 : after + 2]
-            if np.all(np.isfinite(window)):
-                p0, p1, p2, p3 = window
-                u = _CUBIC_GRID
-                curve = 0.5 * (
-                    2 * p1 + (p2 - p0) * u + (2 * p0 - 5 * p1 + 4 * p2 - p3) * u**2 + (3 * p1 - p0 - 3 * p2 + p3) * u**3
-                )
-                above = (curve > self.threshold_m_s) != (a > self.threshold_m_s)
-                if above.any():
-                    frac = float(u[int(np.argmax(above))])
-        return float(time_s[after - 1] + frac * (time_s[after] - time_s[after - 1]))
-
-    def _phase(self, time_s: np.ndarray, start: int, end: int, kind: int) -> Phase:
-        v = self._velocity
-        return Phase(
-            kind=CONCENTRIC if kind > 0 else ECCENTRIC,
-            start_index=int(start),
-            end_index=int(end),
-            start_s=self._crossing_time(time_s, v, start, kind),
-            end_s=self._crossing_time(time_s, v, end, kind),
-        )
+        after = np.asarray(after, dtype=np.intp)
+        kind = np.asarray(kind, dtype=float)
+        out = np.where(after <= 0, time_s[0], time_s[np.clip(after, 0, n - 1)]).astype(float)
+        inner = (after >= 1) & (after <= n - 1)
+        if not inner.any():
+            return out
+        i = after[inner]
+        k = kind[inner]
+        a, b = k * velocity[i - 1], k * velocity[i]
+        ok = np.isfinite(a) & np.isfinite(b) & (a != b)
+        frac = np.clip((self.threshold_m_s - a) / np.where(a != b, b - a, 1.0), 0.0, 1.0)
+        # Catmull-Rom where four samples are available.
+        has4 = (i >= 2) & (i <= n - 2)
+        idx = np.clip(i[:, None] + np.arange(-2, 2)[None, :], 0, n - 1)
+        window = k[:, None] * velocity[idx]
+        has4 &= np.all(np.isfinite(window), axis=1)
+        p0, p1, p2, p3 = (window[:, j : j + 1] for j in range(4))
+        u = _CUBIC_GRID[None, :]
+        curve = 0.5 * (2 * p1 + (p2 - p0) * u + (2 * p0 - 5 * p1 + 4 * p2 - p3) * u**2 + (3 * p1 - p0 - 3 * p2 + p3) * u**3)
+        crossed = (curve > self.threshold_m_s) != (a > self.threshold_m_s)[:, None]
+        use_cubic = has4 & crossed.any(axis=1)
+        frac = np.where(use_cubic, _CUBIC_GRID[np.argmax(crossed, axis=1)], frac)
+        t0, t1 = time_s[i - 1], time_s[i]
+        out[inner] = np.where(ok, t0 + frac * (t1 - t0), time_s[i])
+        return out
 
     @staticmethod
     def _implausible_last(phases: list[Phase], travel: np.ndarray) -> bool:
@@ -199,10 +195,15 @@ class PhaseSegmenter:
         rest = time_s[starts[1:]] - time_s[last[:-1]]
         breaks = rest >= self.set_break_s
         set_id = np.concatenate([[0], np.cumsum(breaks)])
+        t_start = self._crossing_times(time_s, self._velocity, starts, kinds)
+        t_end = self._crossing_times(time_s, self._velocity, ends, kinds)
         sets: list[SetSegment] = []
         for number in range(int(set_id[-1]) + 1):  # per set
             sel = np.flatnonzero(set_id == number)
-            phases = [self._phase(time_s, starts[i], ends[i], kinds[i]) for i in sel]
+            phases = [
+                Phase(CONCENTRIC if kinds[i] > 0 else ECCENTRIC, int(starts[i]), int(ends[i]), float(t_start[i]), float(t_end[i]))
+                for i in sel
+            ]
             set_travel = travel[sel]
             if len(phases) >= 3 and self._implausible_last(phases[::-1], set_travel[::-1]):
                 # The same drift before the first rep (the set would start with it).
