@@ -157,13 +157,14 @@ def _integrate_gyro(gyr_rads: np.ndarray, sample_rate_hz: float, *, chunk: int =
     padded = np.zeros((n_chunks * chunk, 4))
     padded[:, 3] = 1.0  # identity rotations after the end
     padded[:m] = quats
-    blocks = padded.reshape(n_chunks, chunk, 4)
+    # Position-major layout, so that each step reads contiguous memory.
+    blocks = np.ascontiguousarray(padded.reshape(n_chunks, chunk, 4).transpose(1, 0, 2))
     for position in range(1, chunk):  # positions within a chunk, each vectorised over all chunks
-        blocks[:, position] = _quat_multiply(blocks[:, position - 1], blocks[:, position])
+        blocks[position] = _quat_multiply(blocks[position - 1], blocks[position])
     blocks /= np.linalg.norm(blocks, axis=2, keepdims=True)
-    totals = _prefix_product(blocks[:, -1])
+    totals = _prefix_product(blocks[-1])
     before = np.vstack([[0.0, 0.0, 0.0, 1.0], totals[:-1]])  # product of all earlier chunks
-    combined = _quat_multiply(np.repeat(before, chunk, axis=0), blocks.reshape(-1, 4))
+    combined = _quat_multiply(np.repeat(before, chunk, axis=0), blocks.transpose(1, 0, 2).reshape(-1, 4))
     combined /= np.linalg.norm(combined, axis=1, keepdims=True)
     return Rotation.from_quat(combined[:m])
 
