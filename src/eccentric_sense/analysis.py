@@ -389,6 +389,68 @@ def _unpaired_stretches(
     return edges & quiet, motion, np.asarray(rows, dtype=float).reshape(-1, 3)
 
 
+def _restore_lost_phases(
+    kinematics: Kinematics,
+    phases: tuple[np.ndarray, ...],
+    quiet: np.ndarray,
+    vertical: np.ndarray,
+    fs: float,
+    set_break_s: float,
+    *,
+    rest_s: float = 0.5,
+    tolerance: float = 0.3,
+) -> np.ndarray | None:
+    """Velocity with the return between two same-direction phases restored, or None.
+
+    The end of the first phase is taken from the acceleration (braking is
+    over when the low-passed acceleration comes back from its extreme), not
+    from the drifting velocity; the last quiet ``rest_s`` before the second
+    phase's peak is the rest at the other end.  Between them the velocity is
+    the plain integral of the acceleration minus the straight-line drift that
+    zeroes that rest.  Kept per stretch only if the bar then comes back to
+    within ``tolerance`` of the phases' travel.
+    """
+    starts, ends, kinds, travel = phases
+    velocity = np.nan_to_num(kinematics.velocity_m_s).copy()
+    acc_lp = kinematics.vertical_acc_lp_mps2
+    changed = False
+    window = max(int(round(rest_s * fs)), 2)
+    quiet_index = np.flatnonzero(quiet)
+    for i in np.flatnonzero(kinds[:-1] == kinds[1:]):  # per unpaired stretch
+        kind = int(kinds[i])
+        peak_1 = starts[i] + int(np.argmax(kind * velocity[starts[i] : ends[i]]))
+        peak_2 = starts[i + 1] + int(np.argmax(kind * velocity[starts[i + 1] : ends[i + 1]]))
+        if (peak_2 - peak_1) > set_break_s * fs:
+            continue
+        braking = kind * acc_lp[peak_1 : min(peak_1 + int(1.5 * fs), peak_2)]
+        if braking.size < 3:
+            continue
+        strongest = int(np.argmin(braking))
+        recovered = np.flatnonzero(braking[strongest:] > 0.1 * braking[strongest])
+        if recovered.size == 0:
+            continue
+        a = peak_1 + strongest + int(recovered[0])
+        before = quiet_index[(quiet_index > a) & (quiet_index < peak_2)]
+        if before.size < window:
+            continue
+        b = int(before[-1]) + 1
+        rest = before[-window:]
+        if rest[0] < b - 2 * window:  # the last quiet samples are not one rest
+            continue
+        raw = np.concatenate([[0.0], np.cumsum(0.5 * (vertical[a : b - 1] + vertical[a + 1 : b]) / fs)])
+        t = np.arange(b - a, dtype=float)
+        rest_local = rest - a
+        slope = float(np.mean(raw[rest_local]) / np.mean(t[rest_local]))
+        restored = raw - slope * t
+        expected = -kind * 0.5 * (travel[i] + travel[i + 1])
+        moved = float(np.sum(restored) / fs)
+        if abs(moved - expected) > tolerance * abs(expected):
+            continue
+        velocity[a:b] = restored
+        changed = True
+    return velocity if changed else None
+
+
 def _closure_error(displacement: np.ndarray, expected: np.ndarray) -> float:
     a = expected[:, 0].astype(np.intp)
     b = expected[:, 1].astype(np.intp)
@@ -542,6 +604,19 @@ def analyze(
         kinematics = _kinematics(kinematics.time_s, fs, vertical, integration, kinematics.horizontal_acc_mps2, kinematics.gap)
         segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
     diagnostics["closure_bias_g"] = (total_bias / STANDARD_GRAVITY).round(4).tolist()
+
+    # (1b) Descents still lost between two lifts (or lifts between two
+    # descents): integrate the stretch afresh from the moment the first phase
+    # has braked, with the drift that makes the bar rest before the second.
+    restored = _restore_lost_phases(kinematics, segmenter.phases_, state.quiet, state.vertical, fs, settings.set_break_rest_s)
+    if restored is not None:
+        kinematics = replace(
+            kinematics,
+            velocity_m_s=np.where(valid, restored, np.nan),
+            displacement_m=integrate_by_block(restored, state.uniform.block, fs),
+        )
+        segmenter.detect(kinematics.time_s, restored, valid=valid)
+        diagnostics["restored_phases"] = True
 
     # (2) Long stretches without rests (continuous sets): zero velocity where
     # the bar turns, then piecewise-linear drift with knots at the reversals
