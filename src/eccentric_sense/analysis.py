@@ -398,7 +398,7 @@ def _restore_lost_phases(
     set_break_s: float,
     *,
     rest_s: float = 0.5,
-    tolerance: float = 0.3,
+    rest_tolerance_m_s: float = 0.03,
 ) -> np.ndarray | None:
     """Velocity with the return between two same-direction phases restored, or None.
 
@@ -407,8 +407,8 @@ def _restore_lost_phases(
     from the drifting velocity; the last quiet ``rest_s`` before the second
     phase's peak is the rest at the other end.  Between them the velocity is
     the plain integral of the acceleration minus the straight-line drift that
-    zeroes that rest.  Kept per stretch only if the bar then comes back to
-    within ``tolerance`` of the phases' travel.
+    brings the bar back by the phases' travel.  Kept per stretch only if
+    the rest before the second phase is then at rest (``rest_tolerance_m_s``).
     """
     starts, ends, kinds, travel = phases
     velocity = np.nan_to_num(kinematics.velocity_m_s).copy()
@@ -440,11 +440,13 @@ def _restore_lost_phases(
         raw = np.concatenate([[0.0], np.cumsum(0.5 * (vertical[a : b - 1] + vertical[a + 1 : b]) / fs)])
         t = np.arange(b - a, dtype=float)
         rest_local = rest - a
-        slope = float(np.mean(raw[rest_local]) / np.mean(t[rest_local]))
-        restored = raw - slope * t
         expected = -kind * 0.5 * (travel[i] + travel[i + 1])
-        moved = float(np.sum(restored) / fs)
-        if abs(moved - expected) > tolerance * abs(expected):
+        # The drift slope that makes the bar come back by the phases' travel
+        # (fast phases measure their travel well); the rest before the second
+        # phase must then be at rest, or the stretch is left alone.
+        slope = float((np.sum(raw) - expected * fs) / np.sum(t))
+        restored = raw - slope * t
+        if abs(float(np.mean(restored[rest_local]))) > rest_tolerance_m_s:
             continue
         velocity[a:b] = restored
         changed = True
