@@ -341,9 +341,13 @@ class DriftCorrectedIntegration:
             if members.size == 0 or (end - start) < (0.4 if at_edge else 1.0) * fs:
                 continue
             sides = []
-            if at_start[number] or (motion_before[number] >= self.set_motion_s and not at_start[number]):
+            if at_start[number] or (
+                motion_before[number] >= self.set_motion_s and not self._level_jump(number, -1, runs, run_of_piece, levels, fs)
+            ):
                 sides.append(members)  # from the run's start forwards
-            if at_end[number] or motion_after[number] >= self.set_motion_s:
+            if at_end[number] or (
+                motion_after[number] >= self.set_motion_s and not self._level_jump(number, +1, runs, run_of_piece, levels, fs)
+            ):
                 sides.append(members[::-1])  # from its end backwards
             if (end - start) >= self.long_rest_s * fs:
                 # From the middle outwards, both ways (contiguous walks).
@@ -386,6 +390,31 @@ class DriftCorrectedIntegration:
                         s_tt -= old_t * old_t
                         s_tv -= old_t * old_v
         return anchors
+
+    def _level_jump(
+        self, number: int, side: int, runs: np.ndarray, run_of_piece: np.ndarray, levels: np.ndarray, fs: float
+    ) -> bool:
+        """Whether the velocity level changes across the motion next to quiet run ``number``.
+
+        Across a rep (rest to rest) the level changes only by the residual
+        bias times the motion's duration (about 0.01 m/s per second); from a
+        rest into the cruise of a descent it jumps by the cruise speed in a
+        fraction of a second.  A run reached by such a jump is no sure rest.
+        """
+        other = number + side
+        if other < 0 or other >= len(runs):
+            return False
+        here = np.flatnonzero(run_of_piece == number)
+        there = np.flatnonzero(run_of_piece == other)
+        if here.size == 0 or there.size == 0:
+            return False
+        if side < 0:
+            jump = levels[here[0]] - levels[there[-1]]
+            motion_s = (runs[number, 0] - runs[other, 1]) / fs
+        else:
+            jump = levels[there[0]] - levels[here[-1]]
+            motion_s = (runs[other, 0] - runs[number, 1]) / fs
+        return bool(abs(jump) > 2 * self.still_tolerance_m_s + 0.01 * motion_s)
 
     def _quiet_pieces(self, quiet: np.ndarray, fs: float) -> np.ndarray:
         piece = max(int(round(self.piece_s * fs)), 1)
