@@ -95,3 +95,22 @@ def test_closure_refinement_brings_tops_back_to_the_same_height():
     heights = np.cumsum(refined)[reversal_index[reversal_kind == 1]] / FS
     raw_heights = np.cumsum(velocity)[reversal_index[reversal_kind == 1]] / FS
     assert np.ptp(heights) < 0.5 * np.ptp(raw_heights)
+
+
+def test_a_long_quiet_run_holding_a_rest_and_a_cruise_keeps_the_cruise():
+    # The gentle start of a slow descent can stay under the quiet threshold,
+    # so one quiet run of more than 15 s holds the rest before it and the cruise.
+    rest = np.zeros(int(8 * FS))
+    ramp = 0.05 * _smooth_step(int(0.8 * FS))
+    descent = -np.concatenate([ramp, np.full(int(8 * FS), 0.05), ramp[::-1]])
+    n_lift = int(1.0 * FS)
+    lift = (-descent.sum() / FS) * np.pi / 2 * np.sin(np.pi * (np.arange(n_lift) + 0.5) / n_lift)
+    v_true = np.concatenate([rest, descent, np.zeros(int(1 * FS)), lift, rest])
+    acc = np.gradient(v_true) * FS
+    quiet = np.ones(acc.size, dtype=bool)
+    lift_start = rest.size + descent.size + int(1 * FS)
+    quiet[lift_start : lift_start + n_lift] = False
+    result = DriftCorrectedIntegration().estimate(acc, quiet, FS)
+    cruise = slice(rest.size + int(1.5 * FS), rest.size + int(8 * FS))
+    assert not result.still_[cruise].any()
+    assert result.velocity_[cruise].mean() == pytest.approx(-0.05, abs=0.006)

@@ -350,9 +350,17 @@ class DriftCorrectedIntegration:
             ):
                 sides.append(members[::-1])  # from its end backwards
             if (end - start) >= self.long_rest_s * fs:
-                # From the middle outwards, both ways (contiguous walks).
-                middle = members.size // 2
-                sides += [members[middle:], members[: middle + 1][::-1]]
+                # From the middle outwards, both ways (contiguous walks), of
+                # every long stretch of flat pieces: a quiet run may hold a
+                # rest and the cruise of a slow descent, with the (quiet but
+                # not flat) start of the descent between them.
+                flat_runs = mask_to_runs(flat[members])
+                for lo, hi in flat_runs:  # per flat stretch of the run
+                    stretch = members[lo:hi]
+                    if pieces[stretch[-1], 1] - pieces[stretch[0], 0] < self.long_rest_s * fs:
+                        continue
+                    middle = stretch.size // 2
+                    sides += [stretch[middle:], stretch[: middle + 1][::-1]]
             for ordered in sides:
                 # Walk away from the sure side while each piece continues the
                 # straight line of the accepted ones (a residual bias tilts a
