@@ -40,6 +40,7 @@ from .pipeline.drift import (
     reversals_between,
     stationary_points,
 )
+from .pipeline.events import longest_time_below
 from .pipeline.segmentation import CONCENTRIC, ECCENTRIC, PhaseSegmenter
 from .pipeline.timebase import regularize_timebase
 from .pipeline.types import Kinematics, Phase, RepSegment, SetSegment
@@ -236,14 +237,14 @@ def _bottom_decel(kin: Kinematics, phase: Phase) -> float:
 
 
 def _uncontrolled(kin: Kinematics, phase: Phase, settings: AnalysisSettings) -> bool:
-    acc = kin.vertical_acc_lp_mps2[phase.start_index : phase.end_index]
-    falling = acc <= -settings.drop_acc_g * STANDARD_GRAVITY
-    runs = mask_to_runs(falling)
-    if runs.shape[0] == 0:
-        return False
-    longest = float(np.max(runs[:, 1] - runs[:, 0])) / kin.sample_rate_hz
-    # A run of k samples spans k sample intervals of the 10 Hz-filtered signal.
-    return longest >= settings.drop_min_duration_s - 0.5 / kin.sample_rate_hz
+    duration = longest_time_below(
+        kin.vertical_acc_lp_mps2,
+        -settings.drop_acc_g * STANDARD_GRAVITY,
+        kin.sample_rate_hz,
+        np.array([phase.start_index]),
+        np.array([phase.end_index]),
+    )[0]
+    return bool(duration >= settings.drop_min_duration_s - 1e-9)
 
 
 def _tempo(ecc: float, pause_bottom: float, con: float, pause_top: float) -> str:

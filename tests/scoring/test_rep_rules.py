@@ -51,13 +51,15 @@ def _drop(n_samples: int, level_g: float, *, at: int = 150, size: int = 400) -> 
     return acc
 
 
+# Durations are measured between threshold crossings interpolated linearly
+# between samples: k samples exactly at the threshold span (k - 1) intervals.
 @pytest.mark.parametrize(
     ("n_samples", "level_g", "expected"),
     [
-        (10, 0.5, True),    # exactly 0.5 g for exactly 100 ms
+        (11, 0.5, True),    # exactly 0.5 g for exactly 100 ms (10 intervals)
         (25, 0.8, True),
-        (9, 0.5, False),    # 90 ms
-        (10, 0.49, False),  # not quite 0.5 g
+        (10, 0.5, False),   # 90 ms
+        (11, 0.49, False),  # not quite 0.5 g
     ],
 )
 def test_uncontrolled_descent_threshold(n_samples, level_g, expected):
@@ -69,9 +71,11 @@ def test_uncontrolled_descent_threshold(n_samples, level_g, expected):
 
 
 def test_uncontrolled_descent_only_counts_samples_inside_the_phase():
-    acc = _drop(20, 1.0, at=290)  # 10 samples inside [100, 300), 10 after it
+    acc = _drop(20, 1.0, at=290)  # samples 290..309 at 1 g; the phase is [100, 295)
     check = R.check_uncontrolled_descent(acc, RATE, np.array([100]), np.array([295]), acc_g=0.5, min_duration_s=0.1)
-    assert check.value[0] == pytest.approx(0.05)
+    # The 0.5 g crossing lies half-way between samples 289 (0 g) and 290 (1 g);
+    # the phase's last sample is 294: 4.5 intervals inside the phase.
+    assert check.value[0] == pytest.approx(4.5 / RATE)
     assert not check.broken[0]
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..constants import PHASE_SPEED_THRESHOLD_M_S, STANDARD_GRAVITY
 from ..pipeline._runs import mask_to_runs
+from ..pipeline.events import longest_time_below
 
 __all__ = [
     "RuleCheck",
@@ -193,13 +194,11 @@ def check_uncontrolled_descent(
     """Downward acceleration of at least ``acc_g`` g for ``min_duration_s`` within the phase."""
     starts = np.asarray(starts, dtype=int)
     ends = np.asarray(ends, dtype=int)
-    run = longest_run_s(drop_mask(vertical_acc_lp_mps2, acc_g=acc_g), sample_rate_hz, starts, ends)
-    # A run of k samples spans k grid intervals; half an interval of tolerance
-    # makes 0.1 s mean "10 samples" at 100 Hz (the analysis uses the same test).
-    needed = min_duration_s - 0.5 / sample_rate_hz
+    # The analysis's own measurement (sub-sample crossing times), so the two never disagree.
+    run = longest_time_below(vertical_acc_lp_mps2, -acc_g * STANDARD_GRAVITY, sample_rate_hz, starts, ends)
     checked = ends > starts
     return make_check(
-        "uncontrolled_descent", run >= needed, checked, run, min_duration_s,
+        "uncontrolled_descent", run >= min_duration_s - 1e-9, checked, run, min_duration_s,
         np.inf, "s", "free-fall time",
     )
 
