@@ -400,16 +400,25 @@ def _restore_lost_phases(
     *,
     rest_s: float = 0.5,
     rest_tolerance_m_s: float = 0.03,
+    short_fraction: float = 0.6,
+    curved_min_s: float = 6.0,
 ) -> np.ndarray | None:
-    """Velocity with the return between two same-direction phases restored, or None.
+    """Velocity with lost returns restored, or None.
 
-    The end of the first phase is taken from the acceleration (braking is
-    over when the low-passed acceleration comes back from its extreme), not
-    from the drifting velocity; the last quiet ``rest_s`` before the second
-    phase's peak is the rest at the other end.  Between them the velocity is
-    the plain integral of the acceleration minus the straight-line drift that
-    brings the bar back by the phases' travel.  Kept per stretch only if
-    the rest before the second phase is then at rest (``rest_tolerance_m_s``).
+    A return is lost between two phases of the same direction with nothing
+    between them, or with only a short phase (under ``short_fraction`` of
+    their travel) between them: the fast end of a slow negative whose
+    cruise was taken for a rest.  The end of the first phase is taken from
+    the acceleration (braking is over when the low-passed acceleration comes
+    back from its extreme), not from the drifting velocity; the rest at the
+    other end is the last quiet ``rest_s`` before the second phase's peak
+    (or, after a short phase, the pause before the second phase).  Between
+    them the velocity is the plain integral of the acceleration minus the
+    straight-line drift that brings the bar back by the phases' travel; over
+    stretches of ``curved_min_s`` or more, a drift with a linearly changing
+    bias that also puts the far rest at rest, when it keeps the top at rest.
+    Kept per stretch only if the rest before the second phase is then at
+    rest (``rest_tolerance_m_s``).
     """
     starts, ends, kinds, travel = phases
     velocity = np.nan_to_num(kinematics.velocity_m_s).copy()
@@ -417,10 +426,20 @@ def _restore_lost_phases(
     changed = False
     window = max(int(round(rest_s * fs)), 2)
     quiet_index = np.flatnonzero(quiet)
-    for i in np.flatnonzero(kinds[:-1] == kinds[1:]):  # per unpaired stretch
+    # Two phases of one direction with nothing between them (the return was
+    # taken for a rest), or with only a fraction of the return between them
+    # (the cruise of a slow descent was taken for a rest, only its fast end
+    # survived): the bar came back by the phases' travel in both cases.
+    lost = np.flatnonzero(kinds[:-1] == kinds[1:])
+    mean_travel = 0.5 * (travel[:-2] + travel[2:])
+    partial = np.flatnonzero(
+        (kinds[:-2] == kinds[2:]) & (kinds[1:-1] != kinds[:-2]) & (travel[1:-1] < short_fraction * mean_travel)
+    )
+    stretches = sorted([(int(i), int(i) + 1) for i in lost] + [(int(i), int(i) + 2) for i in partial])
+    for i, j in stretches:  # per stretch with a lost return
         kind = int(kinds[i])
         peak_1 = starts[i] + int(np.argmax(kind * velocity[starts[i] : ends[i]]))
-        peak_2 = starts[i + 1] + int(np.argmax(kind * velocity[starts[i + 1] : ends[i + 1]]))
+        peak_2 = starts[j] + int(np.argmax(kind * velocity[starts[j] : ends[j]]))
         if (peak_2 - peak_1) > set_break_s * fs:
             continue
         braking = kind * acc_lp[peak_1 : min(peak_1 + int(1.5 * fs), peak_2)]
@@ -431,22 +450,51 @@ def _restore_lost_phases(
         if recovered.size == 0:
             continue
         a = peak_1 + strongest + int(recovered[0])
-        before = quiet_index[(quiet_index > a) & (quiet_index < peak_2)]
-        if before.size < window:
-            continue
-        b = int(before[-1]) + 1
-        rest = before[-window:]
-        if rest[0] < b - 2 * window:  # the last quiet samples are not one rest
-            continue
+        if j == i + 2:
+            # The surviving end of the return was measured well; the pause
+            # after it, before the next phase, is the rest at the other end
+            # (it need not be quiet: a bar set on the floor rings).
+            b = int(starts[j])
+            rest = np.arange(int(ends[i + 1]), b)
+            if rest.size < max(window // 5, 2) or a >= int(starts[i + 1]):
+                continue
+            rest = rest[-window:]
+        else:
+            before = quiet_index[(quiet_index > a) & (quiet_index < peak_2)]
+            if before.size < window:
+                continue
+            b = int(before[-1]) + 1
+            rest = before[-window:]
+            if rest[0] < b - 2 * window:  # the last quiet samples are not one rest
+                continue
         raw = np.concatenate([[0.0], np.cumsum(0.5 * (vertical[a : b - 1] + vertical[a + 1 : b]) / fs)])
         t = np.arange(b - a, dtype=float)
         rest_local = rest - a
-        expected = -kind * 0.5 * (travel[i] + travel[i + 1])
+        expected = -kind * 0.5 * (travel[i] + travel[j])
         # The drift slope that makes the bar come back by the phases' travel
         # (fast phases measure their travel well); the rest before the second
         # phase must then be at rest, or the stretch is left alone.
         slope = float((np.sum(raw) - expected * fs) / np.sum(t))
         restored = raw - slope * t
+        if (b - a) >= curved_min_s * fs:
+            # Over a long stretch (a 10 s negative) the bias itself wanders:
+            # a bias changing linearly (drift s1 t + s2 t^2) that puts the
+            # rest at the far end at rest and brings the bar back by the travel.
+            tr = t[rest_local]
+            system = np.array([[tr.mean(), (tr * tr).mean()], [t.sum(), (t * t).sum()]])
+            target = np.array([raw[rest_local].mean(), raw.sum() - expected * fs])
+            (s1, s2), *_ = np.linalg.lstsq(system, target, rcond=None)
+            curved = raw - s1 * t - s2 * t * t
+            # Kept only if the top (the quiet second after the first phase)
+            # stays at rest as well as the straight line keeps both ends.
+            top = quiet_index[(quiet_index >= a) & (quiet_index < min(a + int(fs), b))] - a
+            miss_line = abs(float(np.mean(restored[rest_local])))
+            miss_curve = 0.0
+            if top.size:
+                miss_line += abs(float(np.mean(restored[top])))
+                miss_curve = abs(float(np.mean(curved[top])))
+            if miss_curve <= miss_line:
+                restored = curved
         if abs(float(np.mean(restored[rest_local]))) > rest_tolerance_m_s:
             continue
         velocity[a:b] = restored

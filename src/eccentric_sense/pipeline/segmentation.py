@@ -33,11 +33,21 @@ _CUBIC_GRID = np.linspace(0.0, 1.0, 65)
 CONCENTRIC = "concentric"
 
 
-def _direction_runs(velocity: np.ndarray, sign: int, threshold: float, stall: int) -> np.ndarray:
+def _direction_runs(
+    velocity: np.ndarray,
+    sign: int,
+    threshold: float,
+    stall: int,
+    *,
+    creep_fraction: float = 0.5,
+    creep_stall_factor: float = 6.0,
+) -> np.ndarray:
     """Runs where ``sign * velocity > threshold``, merging stalls shorter than ``stall`` samples.
 
     A stall is bridged only if the velocity does not exceed the threshold in
-    the opposite direction inside it (that would be a reversal).
+    the opposite direction inside it (that would be a reversal).  Dips up to
+    ``creep_stall_factor`` stalls long are bridged too when the mean speed
+    over the dip is at least ``creep_fraction`` of the threshold.
     """
     moving = sign * velocity > threshold
     runs = mask_to_runs(moving)
@@ -47,9 +57,20 @@ def _direction_runs(velocity: np.ndarray, sign: int, threshold: float, stall: in
     opp_csum = np.concatenate([[0], np.cumsum(opposite)])
     gap_start = runs[:-1, 1]
     gap_end = runs[1:, 0]
-    short = (gap_end - gap_start) < stall
+    length = gap_end - gap_start
+    short = length < stall
     no_reversal = (opp_csum[gap_end] - opp_csum[gap_start]) == 0
-    bridge = short & no_reversal
+    # A longer dip whose mean speed is still at least half the threshold is
+    # a cruise measured with noise (a 10 s negative over a short range moves
+    # at 0.02-0.03 m/s, and the estimate wavers by a few mm/s), not a stop.
+    v_csum = np.concatenate([[0.0], np.cumsum(sign * velocity)])
+    gap_mean = (v_csum[gap_end] - v_csum[gap_start]) / np.maximum(length, 1)
+    run_length = runs[:, 1] - runs[:, 0]
+    # Only between two cruises (each at least two stalls long): a short
+    # bump before a lift is not the same motion as the lift.
+    cruising = (run_length[:-1] >= 2 * stall) & (run_length[1:] >= 2 * stall)
+    creeping = (length < creep_stall_factor * stall) & (gap_mean >= creep_fraction * threshold) & cruising
+    bridge = (short | creeping) & no_reversal
     # Merge runs across bridged gaps: a new group starts wherever the gap is not bridged.
     new_group = np.concatenate([[True], ~bridge])
     group = np.cumsum(new_group) - 1
