@@ -39,6 +39,14 @@ def longest_time_below(
     starts = np.atleast_1d(np.asarray(starts, dtype=float))
     ends = np.atleast_1d(np.asarray(ends, dtype=float))
     out = np.zeros(starts.shape, dtype=float)
+    if starts.size == 0:
+        return out
+    # Only the span the intervals cover (one sample of margin each side, for
+    # the crossings): one rep at a time must not scan an hour of data.
+    first = max(int(np.floor(starts.min())) - 1, 0)
+    last = min(int(np.ceil(ends.max())) + 1, signal.size)
+    if first > 0 or last < signal.size:
+        return longest_time_below(signal[first:last], threshold, sample_rate_hz, starts - first, ends - first)
     inside = threshold - signal  # >= 0 while below the threshold
     runs = mask_to_runs(inside >= 0)
     if runs.shape[0] == 0 or starts.size == 0:
