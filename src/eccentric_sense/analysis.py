@@ -390,6 +390,40 @@ def _unpaired_stretches(
     return edges & quiet, motion, np.asarray(rows, dtype=float).reshape(-1, 3)
 
 
+def _closure_drift(
+    acc: np.ndarray, rest: np.ndarray, expected: float, fs: float, top: np.ndarray, curved_min_s: float
+) -> np.ndarray:
+    """Velocity over a stretch that starts at rest, from its acceleration and two facts.
+
+    ``acc`` is integrated from zero velocity; the drift removed is the
+    straight line (a constant residual bias) that makes the stretch's
+    displacement ``expected`` (the travel of the fast phases, which are
+    measured well).  Over ``curved_min_s`` or more the bias itself wanders
+    (a 10 s negative): a drift with a linearly changing bias
+    (``s1 t + s2 t^2``) that also puts the samples ``rest`` (indices in the
+    stretch) at rest is used instead, when it keeps the samples ``top``
+    (the rest the stretch starts from) at rest as well as the line keeps
+    both ends.
+    """
+    raw = np.concatenate([[0.0], np.cumsum(0.5 * (acc[:-1] + acc[1:]) / fs)])
+    t = np.arange(raw.size, dtype=float)
+    slope = float((np.sum(raw) - expected * fs) / np.sum(t))
+    restored = raw - slope * t
+    if raw.size < curved_min_s * fs or rest.size == 0:
+        return restored
+    tr = t[rest]
+    system = np.array([[tr.mean(), (tr * tr).mean()], [t.sum(), (t * t).sum()]])
+    target = np.array([raw[rest].mean(), raw.sum() - expected * fs])
+    (s1, s2), *_ = np.linalg.lstsq(system, target, rcond=None)
+    curved = raw - s1 * t - s2 * t * t
+    miss_line = abs(float(np.mean(restored[rest])))
+    miss_curve = 0.0
+    if top.size:
+        miss_line += abs(float(np.mean(restored[top])))
+        miss_curve = abs(float(np.mean(curved[top])))
+    return curved if miss_curve <= miss_line else restored
+
+
 def _restore_lost_phases(
     kinematics: Kinematics,
     phases: tuple[np.ndarray, ...],
@@ -402,6 +436,7 @@ def _restore_lost_phases(
     rest_tolerance_m_s: float = 0.03,
     short_fraction: float = 0.6,
     curved_min_s: float = 6.0,
+    lead_kind: int = 0,
 ) -> np.ndarray | None:
     """Velocity with lost returns restored, or None.
 
@@ -467,39 +502,117 @@ def _restore_lost_phases(
             rest = before[-window:]
             if rest[0] < b - 2 * window:  # the last quiet samples are not one rest
                 continue
-        raw = np.concatenate([[0.0], np.cumsum(0.5 * (vertical[a : b - 1] + vertical[a + 1 : b]) / fs)])
-        t = np.arange(b - a, dtype=float)
-        rest_local = rest - a
         expected = -kind * 0.5 * (travel[i] + travel[j])
-        # The drift slope that makes the bar come back by the phases' travel
-        # (fast phases measure their travel well); the rest before the second
-        # phase must then be at rest, or the stretch is left alone.
-        slope = float((np.sum(raw) - expected * fs) / np.sum(t))
-        restored = raw - slope * t
-        if (b - a) >= curved_min_s * fs:
-            # Over a long stretch (a 10 s negative) the bias itself wanders:
-            # a bias changing linearly (drift s1 t + s2 t^2) that puts the
-            # rest at the far end at rest and brings the bar back by the travel.
-            tr = t[rest_local]
-            system = np.array([[tr.mean(), (tr * tr).mean()], [t.sum(), (t * t).sum()]])
-            target = np.array([raw[rest_local].mean(), raw.sum() - expected * fs])
-            (s1, s2), *_ = np.linalg.lstsq(system, target, rcond=None)
-            curved = raw - s1 * t - s2 * t * t
-            # Kept only if the top (the quiet second after the first phase)
-            # stays at rest as well as the straight line keeps both ends.
-            top = quiet_index[(quiet_index >= a) & (quiet_index < min(a + int(fs), b))] - a
-            miss_line = abs(float(np.mean(restored[rest_local])))
-            miss_curve = 0.0
-            if top.size:
-                miss_line += abs(float(np.mean(restored[top])))
-                miss_curve = abs(float(np.mean(curved[top])))
-            if miss_curve <= miss_line:
-                restored = curved
-        if abs(float(np.mean(restored[rest_local]))) > rest_tolerance_m_s:
+        restored = _closure_drift(vertical[a:b], rest - a, expected, fs, quiet_index[(quiet_index >= a) & (quiet_index < min(a + int(fs), b))] - a, curved_min_s)
+        if abs(float(np.mean(restored[rest - a]))) > rest_tolerance_m_s:
             continue
         velocity[a:b] = restored
         changed = True
+    if lead_kind:
+        changed |= _restore_lost_lead(
+            velocity, kinematics.gap, phases, quiet, vertical, fs, set_break_s, lead_kind,
+            curved_min_s=curved_min_s, short_fraction=short_fraction,
+        )
     return velocity if changed else None
+
+
+def _restore_lost_lead(
+    velocity: np.ndarray,
+    gap: np.ndarray,
+    phases: tuple[np.ndarray, ...],
+    quiet: np.ndarray,
+    vertical: np.ndarray,
+    fs: float,
+    set_break_s: float,
+    lead_kind: int,
+    *,
+    curved_min_s: float = 6.0,
+    short_fraction: float = 0.6,
+    threshold_m_s: float = 0.02,
+    onset_s: float = 2.5,
+    min_shape: float = 0.25,
+) -> bool:
+    """Restore (in place) the first phase of a set lost before its first opposite phase.
+
+    In a set that starts at the top, the first descent is preceded by the
+    rest before the set, so no lift brackets it, and a slow one can be
+    taken whole for a rest; the set then seems to start with a lift.  That
+    lift brought the bar back to where the set started, so the descent
+    covered its travel: the stretch from the rest before the set to the
+    pause before the lift is integrated afresh (:func:`_closure_drift`).
+    A descent is accepted only if it really is one: the rest at its start
+    stays at rest and the speed then leaves it within ``onset_s`` and keeps
+    above ``threshold_m_s`` for at least a second.  A drift forced onto a
+    stretch with no descent in it makes a slow, rounded bulge instead.
+    """
+    starts, ends, kinds, travel = phases
+    if kinds.size == 0:
+        return False
+    quiet_index = np.flatnonzero(quiet)
+    gap_index = np.flatnonzero(gap)
+    window = max(int(round(0.5 * fs)), 2)
+    changed = False
+    previous_end = np.concatenate([[0], ends[:-1]])
+    opens_set = (np.arange(kinds.size) == 0) | (starts - previous_end > set_break_s * fs)
+    # The set opens with the opposite phase, or with only the short fast end
+    # of the lost one before it.
+    whole = np.flatnonzero((kinds == -lead_kind) & opens_set)
+    partial = 1 + np.flatnonzero(
+        (kinds[:-1] == lead_kind) & opens_set[:-1] & (kinds[1:] == -lead_kind) & (travel[:-1] < short_fraction * travel[1:])
+    )
+    for j in sorted(whole.tolist() + partial.tolist()):  # per set that seems to start with the opposite phase
+        first_phase = j - 1 if j in partial else j
+        peak = starts[j] + int(np.argmax(-lead_kind * velocity[starts[j] : ends[j]]))
+        block_start = int(gap_index[np.searchsorted(gap_index, starts[j]) - 1]) + 1 if gap_index.size and gap_index[0] < starts[j] else 0
+        lo = max(block_start, int(previous_end[first_phase]) if first_phase else 0, int(starts[j] - set_break_s * fs))
+        after = quiet_index[(quiet_index >= lo) & (quiet_index < starts[first_phase])]
+        if after.size < fs:
+            continue
+        a = int(after[0])
+        if after[int(fs) - 1] - a >= 1.2 * fs:  # the rest before the set is one second or more
+            continue
+        if first_phase != j:
+            # The fast end was measured well; the pause after it is the rest at the bottom.
+            b = int(starts[j])
+            rest = np.arange(int(ends[first_phase]), b)[-window:]
+            if rest.size < max(window // 5, 2):
+                continue
+        else:
+            before = quiet_index[(quiet_index > lo) & (quiet_index < peak)]
+            if before.size < window:
+                continue
+            b = int(before[-1]) + 1
+            rest = before[-window:]
+            if rest[0] < b - 2 * window:
+                continue
+        if b - a < 2 * fs:
+            continue
+        top = np.arange(int(fs))
+        restored = _closure_drift(vertical[a:b], rest - a, lead_kind * float(travel[j]), fs, top, curved_min_s)
+        along = lead_kind * restored
+        if abs(float(np.mean(restored[top]))) > 0.25 * threshold_m_s or abs(float(np.mean(restored[rest - a]))) > threshold_m_s:
+            continue
+        moving = mask_to_runs(along > threshold_m_s)
+        if moving.shape[0] == 0:
+            continue
+        longest = int(np.argmax(moving[:, 1] - moving[:, 0]))
+        first, last = moving[longest]
+        if last - first < fs:
+            continue
+        # A real descent leaves the rest quickly; a forced drift creeps away.
+        resting = np.flatnonzero(along[:first] < 0.25 * threshold_m_s)
+        if resting.size == 0 or first - resting[-1] > onset_s * fs:
+            continue
+        # ... and is no parabola: a drift forced onto a stretch without a
+        # descent is one (zero at both ends, curved between).
+        t = np.arange(restored.size, dtype=float)
+        bulge = t * (t[-1] - t)
+        fitted = bulge * (float(restored @ bulge) / float(bulge @ bulge))
+        if np.sqrt(np.mean((restored - fitted) ** 2)) < min_shape * np.sqrt(np.mean(restored**2)):
+            continue
+        velocity[a:b] = restored
+        changed = True
+    return changed
 
 
 def _closure_error(displacement: np.ndarray, expected: np.ndarray) -> float:
@@ -659,7 +772,12 @@ def analyze(
     # (1b) Descents still lost between two lifts (or lifts between two
     # descents): integrate the stretch afresh from the moment the first phase
     # has braked, with the drift that makes the bar rest before the second.
-    restored = _restore_lost_phases(kinematics, segmenter.phases_, state.quiet, state.vertical, fs, settings.set_break_rest_s)
+    # Sets that start at the top (forced by the protocol, or the exercise's
+    # habit when the data do not say) may have lost their first descent.
+    top_first = settings.first_phase == ECCENTRIC or (settings.first_phase is None and hint == ECCENTRIC)
+    restored = _restore_lost_phases(
+        kinematics, segmenter.phases_, state.quiet, state.vertical, fs, settings.set_break_rest_s, lead_kind=-1 if top_first else 0
+    )
     if restored is not None:
         kinematics = replace(
             kinematics,

@@ -100,3 +100,25 @@ def test_phase_boundaries_between_samples_follow_the_curve_not_the_chord():
     phase = only.reps[0].concentric
     assert phase.start_s == pytest.approx(exact_start, abs=0.004)
     assert phase.end_s == pytest.approx(exact_end, abs=0.004)
+
+
+def test_a_noisy_dip_in_a_slow_cruise_is_bridged_but_a_stop_is_not():
+    rest = np.zeros(int(2 * FS))
+    cruise = np.full(int(3 * FS), -0.025)
+
+    def descent(dip: np.ndarray) -> np.ndarray:
+        return np.concatenate([rest, cruise, dip, cruise, rest])
+
+    # 1.5 s at 0.015 m/s: under the threshold for longer than a stall, but the
+    # bar keeps moving at more than half the threshold (an estimate wavering
+    # around a 0.025 m/s cruise): one phase.
+    wavering = descent(np.full(int(1.5 * FS), -0.015))
+    t = np.arange(wavering.size) / FS
+    assert find_phases(t, wavering)[2].tolist() == [-1]
+    # The same time at a standstill (or creeping at under half the threshold) is a stop.
+    for speed in (0.0, -0.008):
+        stopped = descent(np.full(int(1.5 * FS), speed))
+        assert find_phases(t, stopped)[2].tolist() == [-1, -1]
+    # Longer than the bridge allows (3 s): a stop even at 0.015 m/s.
+    long_dip = descent(np.full(int(3.5 * FS), -0.015))
+    assert find_phases(np.arange(long_dip.size) / FS, long_dip)[2].tolist() == [-1, -1]
