@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["mask_to_runs", "runs_to_mask", "remove_short_runs", "moving_average", "split_runs", "block_spans"]
+__all__ = ["mask_to_runs", "runs_to_mask", "remove_short_runs", "moving_average", "split_runs", "split_spans", "block_spans"]
 
 
 def mask_to_runs(mask: np.ndarray) -> np.ndarray:
@@ -59,7 +59,16 @@ def split_runs(mask: np.ndarray, piece: int, min_piece: int = 1) -> np.ndarray:
     Ragged tails shorter than ``min_piece`` are dropped.  Returns ``(k, 2)``
     ``[start, end)`` indices.
     """
-    runs = mask_to_runs(mask)
+    return split_spans(mask_to_runs(mask), piece, min_piece)
+
+
+def split_spans(runs: np.ndarray, piece: int, min_piece: int = 1) -> np.ndarray:
+    """:func:`split_runs` for runs already given as ``(k, 2)`` ``[start, end)`` indices.
+
+    The runs must be sorted, disjoint and non-empty (as :func:`mask_to_runs`
+    gives them); no full-length mask is built.
+    """
+    runs = np.asarray(runs, dtype=np.intp).reshape(-1, 2)
     if runs.shape[0] == 0:
         return np.empty((0, 2), dtype=np.intp)
     piece = max(int(piece), 1)

@@ -27,17 +27,37 @@ height at the top of every rep.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import integrate, signal
 
-from ._runs import block_spans, mask_to_runs, moving_average, runs_to_mask, split_runs
+from ._runs import block_spans, mask_to_runs, moving_average, runs_to_mask, split_runs, split_spans
 
 __all__ = ["DriftCorrectedIntegration", "estimate_bias_drift"]
 
 
 def _cumtrapz(x: np.ndarray, fs: float) -> np.ndarray:
     return integrate.cumulative_trapezoid(x, dx=1.0 / fs, initial=0.0)
+
+
+@lru_cache(maxsize=2)
+def _time_sums(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sample index ``t`` of an ``n``-sample grid and the running sums of 1, t and t^2 (leading zero).
+
+    They depend only on the length, while the line fits that use them run
+    several times on the same block (every re-integration, and the three
+    closure regressors): computed once per length instead of three
+    full-length cumulative sums per fit.  The arrays are read-only.
+    """
+    t = np.arange(n, dtype=float)
+    zero = np.zeros(1)
+    c1 = np.concatenate([zero, np.cumsum(np.ones(n))])
+    ct = np.concatenate([zero, np.cumsum(t)])
+    ctt = np.concatenate([zero, np.cumsum(t * t)])
+    for array in (t, c1, ct, ctt):  # shared between calls
+        array.flags.writeable = False
+    return t, c1, ct, ctt
 
 
 def local_linear_trend(x: np.ndarray, width: int) -> np.ndarray:
@@ -51,11 +71,8 @@ def local_linear_trend(x: np.ndarray, width: int) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     n = x.size
     half = max(int(width) // 2, 1)
-    t = np.arange(n, dtype=float)
+    t, c1, ct, ctt = _time_sums(n)
     zero = np.zeros(1)
-    c1 = np.concatenate([zero, np.cumsum(np.ones(n))])
-    ct = np.concatenate([zero, np.cumsum(t)])
-    ctt = np.concatenate([zero, np.cumsum(t * t)])
     cx = np.concatenate([zero, np.cumsum(x)])
     ctx = np.concatenate([zero, np.cumsum(t * x)])
     lo = np.clip(np.arange(n) - half, 0, n)
@@ -273,13 +290,12 @@ class DriftCorrectedIntegration:
         long_enough = (runs[:, 1] - runs[:, 0]) > 2 * margin + max(int(0.3 * fs), 2)
         core = runs + np.where(long_enough, margin, 0)[:, None] * np.array([1, -1])
         chunk = max(int(round(self.rest_chunk_s * fs)), 2)
-        pieces = split_runs(runs_to_mask(core, n), chunk, 1)
+        # The cores are non-empty (only runs longer than both margins shrink)
+        # and apart, so they are cut into chunks directly, without a mask.
+        pieces = split_spans(core, chunk, 1)
         # Line fit of every chunk from cumulative sums (vectorised least squares).
-        t = np.arange(n, dtype=float)
+        t, c1, ct, ctt = _time_sums(n)
         zero = np.zeros(1)
-        c1 = np.concatenate([zero, np.cumsum(np.ones(n))])
-        ct = np.concatenate([zero, np.cumsum(t)])
-        ctt = np.concatenate([zero, np.cumsum(t * t)])
         cv = np.concatenate([zero, np.cumsum(raw_velocity)])
         ctv = np.concatenate([zero, np.cumsum(t * raw_velocity)])
         lo, hi = pieces[:, 0], pieces[:, 1]
@@ -332,8 +348,10 @@ class DriftCorrectedIntegration:
         centre_list = ((0.5 * (pieces[:, 0] + pieces[:, 1]) - pieces[0, 0]) / max(float(pieces[0, 1] - pieces[0, 0]), 1.0)).tolist()
         level_list = levels.tolist()
         flat_list = flat.tolist()
+        # Pieces are in run order: those of run k are bounds[k]:bounds[k + 1].
+        bounds = np.searchsorted(run_of_piece, np.arange(len(runs) + 1))
         for number, (start, end) in enumerate(runs):  # per quiet run
-            members = np.flatnonzero(run_of_piece == number)
+            members = np.arange(bounds[number], bounds[number + 1])
             # A block starts after a gap, an impact or a spin; the bar is
             # usually set down there, so a shorter quiet run at a block's
             # edge already counts.
@@ -342,11 +360,11 @@ class DriftCorrectedIntegration:
                 continue
             sides = []
             if at_start[number] or (
-                motion_before[number] >= self.set_motion_s and not self._level_jump(number, -1, runs, run_of_piece, levels, fs)
+                motion_before[number] >= self.set_motion_s and not self._level_jump(number, -1, runs, bounds, levels, fs)
             ):
                 sides.append(members)  # from the run's start forwards
             if at_end[number] or (
-                motion_after[number] >= self.set_motion_s and not self._level_jump(number, +1, runs, run_of_piece, levels, fs)
+                motion_after[number] >= self.set_motion_s and not self._level_jump(number, +1, runs, bounds, levels, fs)
             ):
                 sides.append(members[::-1])  # from its end backwards
             if (end - start) >= self.long_rest_s * fs:
@@ -400,7 +418,7 @@ class DriftCorrectedIntegration:
         return anchors
 
     def _level_jump(
-        self, number: int, side: int, runs: np.ndarray, run_of_piece: np.ndarray, levels: np.ndarray, fs: float
+        self, number: int, side: int, runs: np.ndarray, bounds: np.ndarray, levels: np.ndarray, fs: float
     ) -> bool:
         """Whether the velocity level changes across the motion next to quiet run ``number``.
 
@@ -408,19 +426,20 @@ class DriftCorrectedIntegration:
         bias times the motion's duration (about 0.01 m/s per second); from a
         rest into the cruise of a descent it jumps by the cruise speed in a
         fraction of a second.  A run reached by such a jump is no sure rest.
+        ``bounds[k]:bounds[k + 1]`` are the pieces of run ``k``.
         """
         other = number + side
         if other < 0 or other >= len(runs):
             return False
-        here = np.flatnonzero(run_of_piece == number)
-        there = np.flatnonzero(run_of_piece == other)
-        if here.size == 0 or there.size == 0:
+        here_first, here_last = bounds[number], bounds[number + 1] - 1
+        there_first, there_last = bounds[other], bounds[other + 1] - 1
+        if here_last < here_first or there_last < there_first:
             return False
         if side < 0:
-            jump = levels[here[0]] - levels[there[-1]]
+            jump = levels[here_first] - levels[there_last]
             motion_s = (runs[number, 0] - runs[other, 1]) / fs
         else:
-            jump = levels[there[0]] - levels[here[-1]]
+            jump = levels[there_first] - levels[here_last]
             motion_s = (runs[other, 0] - runs[number, 1]) / fs
         return bool(abs(jump) > 2 * self.still_tolerance_m_s + 0.01 * motion_s)
 
