@@ -17,6 +17,7 @@ from scipy import signal
 
 from ..constants import STANDARD_GRAVITY
 from ._runs import mask_to_runs, moving_average, remove_short_runs
+from ._vectors import row_norms
 
 __all__ = ["QuietDetector", "AccelerometerCalibration", "fit_accelerometer_calibration"]
 
@@ -74,7 +75,7 @@ class QuietDetector:
     ) -> "QuietDetector":
         fs = sample_rate_hz
         width = max(int(round(self.window_s * fs)), 3)
-        norm = np.linalg.norm(acc_mps2, axis=1)
+        norm = row_norms(acc_mps2)
         norm_lp = _lowpass(norm, self.tremor_cutoff_hz, fs)
         acc_activity = _moving_std(norm_lp, width)
         floor = float(np.percentile(acc_activity, 5))
@@ -84,7 +85,7 @@ class QuietDetector:
         if gyr_rads is not None:
             gyr_lp = _lowpass(gyr_rads, self.tremor_cutoff_hz, fs)
             # Bias-free measure of rotation: deviation from the local mean rate.
-            rate = np.linalg.norm(gyr_lp - np.median(gyr_lp, axis=0), axis=1)
+            rate = row_norms(gyr_lp - np.median(gyr_lp, axis=0))
             rate_mean = moving_average(rate, width)
             gfloor = float(np.percentile(rate_mean, 5))
             self.gyr_threshold_ = max(self.noise_factor * gfloor, self.min_gyr_threshold_rads)
@@ -120,7 +121,7 @@ class AccelerometerCalibration:
         return 1.0
 
     def corrected_norm(self, acc_mps2: np.ndarray) -> np.ndarray:
-        return np.linalg.norm(acc_mps2 - self.bias_mps2, axis=1)
+        return row_norms(acc_mps2 - self.bias_mps2)
 
 
 def fit_accelerometer_calibration(
@@ -151,7 +152,7 @@ def fit_accelerometer_calibration(
     """
     runs = mask_to_runs(quiet)
     if runs.shape[0] == 0:
-        norm = np.linalg.norm(acc_mps2, axis=1)
+        norm = row_norms(acc_mps2)
         return AccelerometerCalibration(np.zeros(3), float(np.median(norm)), 0)
     # Split long runs into ~1 s pieces so that slow drifts and many orientations are seen.
     piece = max(int(sample_rate_hz), 1)

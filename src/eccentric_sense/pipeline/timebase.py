@@ -20,6 +20,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from ._runs import mask_to_runs
+from ._vectors import row_norms
 
 __all__ = ["UniformSignals", "regularize_timebase", "remove_glitches"]
 
@@ -67,18 +68,23 @@ def remove_glitches(values: np.ndarray, *, min_jump: float, axis: int = 0) -> tu
     x = np.moveaxis(x, axis, 0)
     # The 5-sample running median is needed only where a sample is far from
     # one of its neighbours (the median is one of the five values), which is
-    # rare: compute it there only.
-    padded = np.concatenate([x[:1], x[:1], x, x[-1:], x[-1:]])
-    reach = np.zeros_like(x)
-    for offset in (0, 1, 3, 4):  # the four neighbours
-        np.maximum(reach, np.abs(x - padded[offset : offset + x.shape[0]]), out=reach)
-    candidate = np.flatnonzero((reach > min_jump).reshape(x.shape[0], -1).any(axis=1))
+    # rare: compute it there only.  |x[i] - x[i+-1]| and |x[i] - x[i+-2]| are
+    # two arrays of differences, each shared by the samples at both ends.
+    step = np.abs(np.diff(x, axis=0))
+    far_1 = step > min_jump
+    far_2 = np.abs(x[2:] - x[:-2]) > min_jump
+    far = np.zeros(x.shape, dtype=bool)
+    far[1:] |= far_1
+    far[:-1] |= far_1
+    far[2:] |= far_2
+    far[:-2] |= far_2
+    candidate = np.flatnonzero(far.reshape(x.shape[0], -1).any(axis=1))
     cleaned = x.copy()
     any_glitch = np.zeros(x.shape[0], dtype=bool)
     if candidate.size == 0:
         return np.moveaxis(cleaned, 0, axis), any_glitch
-    step = np.abs(np.diff(x, axis=0))
-    robust_sigma = 1.4826 * np.median(step, axis=0) + 1e-12
+    # Edge samples repeated, as the median's window is cut at the ends.
+    padded = np.concatenate([x[:1], x[:1], x, x[-1:], x[-1:]])
     med = np.median(np.stack([padded[candidate + k] for k in range(5)]), axis=0)
     deviation = np.abs(x[candidate] - med)
     # The first and last samples have only one neighbour: never glitches (as before).
@@ -86,7 +92,12 @@ def remove_glitches(values: np.ndarray, *, min_jump: float, axis: int = 0) -> tu
     neighbours_agree = np.zeros_like(deviation, dtype=bool)
     c = candidate[inner]
     neighbours_agree[inner] = np.abs(x[c + 1] - x[c - 1]) < 0.5 * deviation[inner]
-    glitch = (deviation > min_jump) & (deviation > 8 * robust_sigma) & neighbours_agree
+    glitch = (deviation > min_jump) & neighbours_agree
+    if glitch.any():
+        # The spread of the steps is a full-length median: only needed to
+        # confirm a spike that is already large enough.
+        robust_sigma = 1.4826 * np.median(step, axis=0) + 1e-12
+        glitch &= deviation > 8 * robust_sigma
     cleaned[candidate] = np.where(glitch, med, x[candidate])
     any_glitch[candidate] = glitch.reshape(glitch.shape[0], -1).any(axis=1)
     return np.moveaxis(cleaned, 0, axis), any_glitch
@@ -109,10 +120,10 @@ def _disturbances(
     velocity step behind.  The bar is at rest right after both, so the
     stretch is cut out like a data gap and the integration restarts after it.
     """
-    force = np.linalg.norm(acc_mps2, axis=1) / 9.80665
+    force = row_norms(acc_mps2) / 9.80665
     bad = force > max_specific_force_g
     if gyr_rads is not None:
-        bad |= np.linalg.norm(gyr_rads, axis=1) > max_rate_rads
+        bad |= row_norms(gyr_rads) > max_rate_rads
     if not bad.any():
         return bad
     margin = max(int(round(margin_s * rate_hz)), 1)
@@ -221,8 +232,12 @@ def regularize_timebase(
     right = np.clip(np.searchsorted(t, grid, side="right"), 1, n - 1)
     containing = t[right] - t[right - 1]
     gap = containing > long_gap
-    # Keep a sample exactly on a raw sample even at the edge of a gap.
-    gap &= ~np.isclose(grid, t[right - 1], atol=0.5 * dt, rtol=0) & ~np.isclose(grid, t[right], atol=0.5 * dt, rtol=0)
+    # Keep a sample exactly on a raw sample even at the edge of a gap
+    # (checked only where there is a gap: few samples).
+    inside = np.flatnonzero(gap)
+    on_raw = np.isclose(grid[inside], t[right[inside] - 1], atol=0.5 * dt, rtol=0)
+    on_raw |= np.isclose(grid[inside], t[right[inside]], atol=0.5 * dt, rtol=0)
+    gap[inside[on_raw]] = False
     n_disturbed = 0
     if mark_disturbances:
         disturbed = _disturbances(acc_u, gyr_u, rate)
