@@ -52,13 +52,17 @@ class TextFile:
     #: The text as UTF-8 bytes (no BOM); the C parser reads bytes fastest.
     data: bytes | None = None
 
-    def bytes_from(self, offset: int) -> bytes:
-        """UTF-8 bytes of the text from character ``offset`` on."""
+    def stream_from(self, offset: int) -> io.BytesIO:
+        """A binary stream of the UTF-8 text from character ``offset`` on.
+
+        The stream shares the file's bytes and starts at the offset (a seek,
+        not a slice: slicing copied the whole file once more).
+        """
         if self.data is None:
             self.data = self.text.encode("utf-8")
-        if offset == 0:
-            return self.data
-        return self.data[len(self.text[:offset].encode("utf-8")) :]
+        stream = io.BytesIO(self.data)
+        stream.seek(len(self.text[:offset].encode("utf-8")))
+        return stream
 
 
 def load_text(path: str | os.PathLike[str]) -> TextFile:
@@ -156,7 +160,7 @@ class HeaderInfo:
 def find_header(file: TextFile, *, skip_rows: int = 0) -> HeaderInfo:
     """Skip ``skip_rows`` lines, then ``#`` metadata and blank lines; return the first other line."""
     text = file.text
-    if not text.strip():
+    if not text or text.isspace():  # not text.strip(), which copies the whole file
         raise RecordingFormatError(file.path, "the file is empty; it needs a header line and samples")
     metadata: dict[str, str] = {}
     offset = 0
@@ -246,7 +250,7 @@ def parse_table(
     if names is not None:
         kwargs["header"] = None
         kwargs["names"] = list(names)
-    source = io.BytesIO(file.bytes_from(header.offset))
+    source = file.stream_from(header.offset)
     try:
         with warnings.catch_warnings():
             # Mixed types are diagnosed cell by cell later, with line numbers.
@@ -343,7 +347,7 @@ def check_numeric(frame: pd.DataFrame, names: Sequence[str], where: RowLocator) 
 
 
 def clean_time_axis(
-    time_s: np.ndarray, used: np.ndarray, where: RowLocator, *, time_column: str
+    time_s: np.ndarray, used: np.ndarray | Sequence[np.ndarray], where: RowLocator, *, time_column: str
 ) -> tuple[np.ndarray, dict[str, str]]:
     """Validate the time axis; return the mask of rows to keep and metadata notes.
 
@@ -355,7 +359,8 @@ def clean_time_axis(
       dropped too (the time axis must increase), and counted in the metadata
       so the loss is visible.
     Gaps and jitter are kept as they are: the pipeline regularises time.
-    ``used`` holds the sample values, shape ``(n, k)``.
+    ``used`` holds the sample values, shape ``(n, k)``, or a sequence of
+    such arrays (e.g. accelerometer and gyroscope, not stacked into a copy).
     """
     notes: dict[str, str] = {}
     keep = np.ones(time_s.size, dtype=bool)
@@ -375,7 +380,9 @@ def clean_time_axis(
     same_time = step == 0
     if same_time.any():
         keep[1:] = ~same_time
-        identical = same_time & np.all(used[1:] == used[:-1], axis=1)
+        identical = same_time.copy()
+        for values in [used] if isinstance(used, np.ndarray) else used:  # one or two sensor arrays
+            identical &= np.all(values[1:] == values[:-1], axis=1)
         n_identical = int(identical.sum())
         n_conflicting = int(same_time.sum()) - n_identical
         if n_identical:

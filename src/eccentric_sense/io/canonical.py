@@ -127,10 +127,15 @@ def _recording_from_frame(frame: pd.DataFrame, where: RowLocator) -> Recording:
         raise RecordingFormatError(path, "the file has a header but no samples", line=header_line)
     values = check_numeric(frame, used, where)
     time_s = values[TIME_COLUMN]
-    acc_values = np.column_stack([values[c] for c in acc[0]]) * acc[1]
-    gyr_values = np.column_stack([values[c] for c in gyr[0]]) * gyr[1] if gyr else None
-    stacked = acc_values if gyr_values is None else np.hstack([acc_values, gyr_values])
-    keep, notes = clean_time_axis(time_s, stacked, where, time_column=TIME_COLUMN)
+    acc_values = np.column_stack([values[c] for c in acc[0]])
+    acc_values *= acc[1]  # in place: no second (n, 3) array
+    sensors = [acc_values]
+    gyr_values = None
+    if gyr:
+        gyr_values = np.column_stack([values[c] for c in gyr[0]])
+        gyr_values *= gyr[1]
+        sensors.append(gyr_values)
+    keep, notes = clean_time_axis(time_s, sensors, where, time_column=TIME_COLUMN)
     extra = {c: frame[c].to_numpy() for c in columns if c not in used}
     if not keep.all():
         time_s, acc_values = time_s[keep], acc_values[keep]
