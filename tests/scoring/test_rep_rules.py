@@ -248,3 +248,20 @@ def test_phase_velocity_recovers_speed_despite_bias_and_drift():
     v = R.phase_velocity(acc, RATE, np.array([100]), np.array([300]))
     assert np.isnan(v[:100]).all() and np.isnan(v[300:]).all()
     assert np.max(np.abs(v[100:300] - true[100:300])) < 0.005
+
+
+@pytest.mark.parametrize(
+    ("cruise", "end_speed", "expected"),
+    [
+        (0.03, 0.055, False),  # 1.8x a slow negative's speed but only 2.5 cm/s faster: measurement noise
+        (0.03, 0.065, True),   # 3.5 cm/s faster: a real late speed-up
+        (0.30, 0.48, True),    # a brisk descent: the ratio decides, the floor is far below
+    ],
+)
+def test_late_braking_gain_floor(cruise, end_speed, expected):
+    velocity = np.concatenate([np.zeros(50), _phase_velocity(cruise, end_speed, peak_at=1.0), np.zeros(50)])
+    check = R.check_late_braking(
+        velocity, np.array([50]), np.array([250]), last_fraction=0.25, speed_ratio=1.5, min_gain_m_s=0.03
+    )
+    assert check.value[0] > 1.5  # the ratio alone would flag all three
+    assert check.broken.tolist() == [expected]

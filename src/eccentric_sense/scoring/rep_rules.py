@@ -246,18 +246,23 @@ def check_late_braking(
     *,
     last_fraction: float,
     speed_ratio: float,
+    min_gain_m_s: float = 0.0,
 ) -> RuleCheck:
     """Peak downward speed in the last part of the phase and well above the first half's median.
 
     The measured value is the ratio peak speed / median speed of the
     phase's first half.  Phases whose first half is slower than the phase
-    threshold (0.02 m/s) are not checked.
+    threshold (0.02 m/s) are not checked.  The peak must also exceed that
+    median by ``min_gain_m_s``: in a slow negative (0.03 m/s) a ratio of
+    1.5 is a gain of a centimetre per second, inside the velocity
+    estimate's error, and a stop from such a speed is never abrupt.
     """
     velocity = np.asarray(velocity_m_s, dtype=float)
     starts = np.asarray(starts, dtype=int)
     ends = np.asarray(ends, dtype=int)
     n_reps = starts.size
     ratio = np.full(n_reps, np.nan)
+    gain = np.zeros(n_reps)
     late = np.zeros(n_reps, dtype=bool)
     checked = (ends - starts) >= 4
     # One short slice per rep (reps, not samples): the phases differ in length.
@@ -268,10 +273,11 @@ def check_late_braking(
         late[i] = peak_at >= n * (1.0 - last_fraction)
         first_half = float(np.median(down[: n // 2]))
         ratio[i] = float(down[peak_at]) / first_half if first_half > 0 else np.inf
+        gain[i] = float(down[peak_at]) - first_half
         # A first half slower than the phase threshold is not a descent the
         # ratio can describe (it happens only with a broken velocity estimate).
         checked[i] = first_half >= PHASE_SPEED_THRESHOLD_M_S
-    broken = late & (ratio > speed_ratio)
+    broken = late & (ratio > speed_ratio) & (gain >= min_gain_m_s)
     return make_check(
         "late_braking", broken, checked, ratio, speed_ratio,
         _relative(np.nan_to_num(ratio, nan=0.0, posinf=1e9) - speed_ratio, speed_ratio),

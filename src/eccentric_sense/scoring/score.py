@@ -213,6 +213,7 @@ def rep_checks(
             checks[rule.id] = R.check_late_braking(
                 velocity, starts, ends,
                 last_fraction=p["last_fraction"], speed_ratio=p["speed_ratio"],
+                min_gain_m_s=p["min_gain_m_s"],
             )
         elif rule.id == "unsteady_handoff" and have_kin:
             checks[rule.id] = R.check_unsteady_handoff(
