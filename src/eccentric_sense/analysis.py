@@ -437,6 +437,7 @@ def _restore_lost_phases(
     short_fraction: float = 0.6,
     curved_min_s: float = 6.0,
     lead_kind: int = 0,
+    top_tolerance_m_s: float = 0.01,
 ) -> np.ndarray | None:
     """Velocity with lost returns restored, or None.
 
@@ -503,8 +504,13 @@ def _restore_lost_phases(
             if rest[0] < b - 2 * window:  # the last quiet samples are not one rest
                 continue
         expected = -kind * 0.5 * (travel[i] + travel[j])
-        restored = _closure_drift(vertical[a:b], rest - a, expected, fs, quiet_index[(quiet_index >= a) & (quiet_index < min(a + int(fs), b))] - a, curved_min_s)
+        top = quiet_index[(quiet_index >= a) & (quiet_index < min(a + int(fs), b))] - a
+        restored = _closure_drift(vertical[a:b], rest - a, expected, fs, top, curved_min_s)
         if abs(float(np.mean(restored[rest - a]))) > rest_tolerance_m_s:
+            continue
+        if j == i + 2 and (top.size < window or abs(float(np.mean(restored[top]))) > top_tolerance_m_s):
+            # A short phase may be a real short rep: replacing what was
+            # measured needs the top to stay at rest too.
             continue
         velocity[a:b] = restored
         changed = True

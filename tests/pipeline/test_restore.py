@@ -133,3 +133,23 @@ def test_first_descent_of_a_set_erased_comes_back_only_where_there_was_one():
             assert restored is None
         # Off unless the set is known to start at the top.
         assert _restore_lost_phases(kin, phases, quiet, acc, FS, 20.0) is None
+
+
+def test_a_genuinely_short_descent_is_left_alone():
+    # Lift 0.4 m, then a real half-range descent (0.16 m, the set's other
+    # reps aside), a pause, the lift back: nothing was lost, and forcing the
+    # lifts' travel onto the stretch would set the top pause moving.
+    n_lift = int(1.0 * FS)
+    lift = np.sin(np.pi * (np.arange(n_lift) + 0.5) / n_lift) ** 2
+    lift *= 0.4 / (lift.sum() / FS)
+    short = -np.sin(np.pi * (np.arange(200) + 0.5) / 200) ** 2
+    short *= 0.16 / (-short.sum() / FS)
+    rest = np.zeros(int(2 * FS))
+    v_true = np.concatenate([rest, lift, rest, short, rest, lift, rest])
+    acc = np.gradient(v_true) * FS
+    quiet = np.abs(acc) < 0.005
+    t = np.arange(v_true.size) / FS
+    phases = PhaseSegmenter().detect(t, v_true).phases_
+    assert phases[2].tolist() == [1, -1, 1]
+    assert phases[3][1] < 0.6 * phases[3][0]
+    assert _restore_lost_phases(_kinematics_for(v_true, acc, quiet), phases, quiet, acc, FS, 20.0) is None
