@@ -37,6 +37,10 @@ __all__ = [
 #: How much of the file is scanned for metadata and the header.
 _HEAD_CHARS = 64 * 1024
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+try:  # the strings read_csv takes for missing values by default
+    from pandas._libs.parsers import STR_NA_VALUES as _DEFAULT_NA_STRINGS
+except ImportError:  # pragma: no cover - a private name; parse_table then always uses the defaults
+    _DEFAULT_NA_STRINGS = None
 #: Marker bytes of WitMotion's PC software when it writes GBK instead of UTF-8
 #: ("°" is A1 E3 in GBK); only then is a non-UTF-8 file decoded as GB18030.
 _GBK_HINTS = (b"\xa1\xe3", b"\xa1\xe6")
@@ -250,12 +254,11 @@ def parse_table(
     if names is not None:
         kwargs["header"] = None
         kwargs["names"] = list(names)
-    source = file.stream_from(header.offset)
     try:
         with warnings.catch_warnings():
             # Mixed types are diagnosed cell by cell later, with line numbers.
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-            frame = pd.read_csv(source, engine="c", comment=None, encoding="utf-8", **kwargs)
+            frame = _read_csv(file, header, kwargs)
     except pd.errors.EmptyDataError:
         raise RecordingFormatError(file.path, "no header line and no samples") from None
     except pd.errors.ParserError as exc:
@@ -269,6 +272,34 @@ def parse_table(
     frame.columns = [str(c).strip() for c in frame.columns]
     if names is None:
         _check_header_names(file, header, list(frame.columns))
+    return frame
+
+
+def _read_csv(file: TextFile, header: HeaderInfo, kwargs: dict[str, object]) -> pd.DataFrame:
+    """``pandas.read_csv`` of the table, with pandas' default missing values.
+
+    Matching every field against pandas' list of missing-value strings
+    ("NA", "null", "nan", ...) costs a tenth of the parse.  Sensor columns
+    hold numbers or empty cells, so the table is first read with only the
+    empty cell as missing; a column left as text that holds one of the
+    other strings (where they would have made a difference) is the sign to
+    read it again with the defaults.  The frame is the default one either way.
+    """
+    if _DEFAULT_NA_STRINGS is None:  # pandas moved its list: no shortcut
+        return pd.read_csv(file.stream_from(header.offset), engine="c", comment=None, encoding="utf-8", **kwargs)
+    frame = pd.read_csv(
+        file.stream_from(header.offset), engine="c", comment=None, encoding="utf-8",
+        keep_default_na=False, na_values=[""], **kwargs,
+    )
+    # Rows longer than the header make pandas take the first fields as the
+    # index: those are not checked here, so read again.
+    again = not isinstance(frame.index, pd.RangeIndex)
+    for position, dtype in enumerate(frame.dtypes):  # per column, not per sample
+        if again:
+            break
+        again = dtype.kind not in "biufc" and bool(frame.iloc[:, position].isin(_DEFAULT_NA_STRINGS).any())
+    if again:
+        return pd.read_csv(file.stream_from(header.offset), engine="c", comment=None, encoding="utf-8", **kwargs)
     return frame
 
 
