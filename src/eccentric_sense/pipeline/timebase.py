@@ -158,6 +158,40 @@ def _dejitter(time_s: np.ndarray, breaks: np.ndarray) -> np.ndarray:
     return fitted
 
 
+def _in_long_gaps(t: np.ndarray, grid: np.ndarray, long_gap: float, dt: float) -> np.ndarray:
+    """Grid samples in a raw interval longer than ``long_gap`` (a long gap), as a mask.
+
+    A grid sample belongs to the raw interval containing it (the first or
+    the last one beyond the ends of the data).  Samples exactly on a raw
+    sample (within half a grid step) are kept even at the edge of a gap.
+    Long gaps are few, so with increasing times the grid is bisected at
+    their ends instead of every grid sample being located among the raw
+    times (a search over the whole grid).
+    """
+    n = t.size
+    gap = np.zeros(grid.size, dtype=bool)
+    if n < 2:
+        return gap
+    steps = np.diff(t)
+    if (steps < 0).any():  # times not increasing (no reader gives that): locate every sample
+        interval = np.clip(np.searchsorted(t, grid, side="right"), 1, n - 1) - 1
+        inside = np.flatnonzero(steps[interval] > long_gap)
+        interval = interval[inside]
+    else:
+        long = np.flatnonzero(steps > long_gap)  # raw interval k runs from t[k] to t[k + 1]
+        first = np.searchsorted(grid, t[long], side="left")
+        stop = np.searchsorted(grid, t[long + 1], side="left")
+        first[long == 0] = 0
+        stop[long == n - 2] = grid.size
+        pieces = [np.arange(a, b) for a, b in zip(first, stop)]  # per long gap
+        inside = np.concatenate(pieces + [np.empty(0, dtype=np.intp)])
+        interval = np.repeat(long, stop - first)
+    on_raw = np.isclose(grid[inside], t[interval], atol=0.5 * dt, rtol=0)
+    on_raw |= np.isclose(grid[inside], t[interval + 1], atol=0.5 * dt, rtol=0)
+    gap[inside[~on_raw]] = True
+    return gap
+
+
 def regularize_timebase(
     time_s: np.ndarray,
     acc_mps2: np.ndarray,
@@ -232,17 +266,7 @@ def regularize_timebase(
     acc_u = np.column_stack([np.interp(grid, t, acc[:, k]) for k in range(3)])
     gyr_u = None if gyr is None else np.column_stack([np.interp(grid, t, gyr[:, k]) for k in range(3)])
 
-    # A grid sample lies in a long gap when the raw interval containing it is too long.
-    long_gap = max(max_interp_gap_s, gap_factor * nominal_dt)
-    right = np.clip(np.searchsorted(t, grid, side="right"), 1, n - 1)
-    containing = t[right] - t[right - 1]
-    gap = containing > long_gap
-    # Keep a sample exactly on a raw sample even at the edge of a gap
-    # (checked only where there is a gap: few samples).
-    inside = np.flatnonzero(gap)
-    on_raw = np.isclose(grid[inside], t[right[inside] - 1], atol=0.5 * dt, rtol=0)
-    on_raw |= np.isclose(grid[inside], t[right[inside]], atol=0.5 * dt, rtol=0)
-    gap[inside[on_raw]] = False
+    gap = _in_long_gaps(t, grid, max(max_interp_gap_s, gap_factor * nominal_dt), dt)
     n_disturbed = 0
     if mark_disturbances:
         disturbed = _disturbances(acc_u, gyr_u, rate)
