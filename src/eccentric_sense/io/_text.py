@@ -46,15 +46,40 @@ except ImportError:  # pragma: no cover - a private name; parse_table then alway
 _GBK_HINTS = (b"\xa1\xe3", b"\xa1\xe6")
 
 
-@dataclass
 class TextFile:
-    """A recording file decoded to text."""
+    """A recording file as text.
 
-    path: str
-    text: str
-    encoding: str = "utf-8"
-    #: The text as UTF-8 bytes (no BOM); the C parser reads bytes fastest.
-    data: bytes | None = None
+    ``text`` may be ``None`` when ``data`` is pure ASCII (every canonical
+    recording): the text is then decoded from the bytes only if something
+    needs all of it (an error message naming a line).  The parser reads the
+    bytes, and finding the header and the layout reads only the
+    :meth:`head`, so a large file is not held twice.
+    """
+
+    def __init__(self, path: str, text: str | None, encoding: str = "utf-8", data: bytes | None = None) -> None:
+        if text is None and data is None:
+            raise ValueError("TextFile needs its text or its (ASCII) bytes")
+        self.path = path
+        self._text = text
+        self.encoding = encoding
+        #: The text as UTF-8 bytes (no BOM); the C parser reads bytes fastest.
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"TextFile({self.path!r}, encoding={self.encoding!r})"
+
+    @property
+    def text(self) -> str:
+        """The whole text."""
+        if self._text is None:
+            self._text = self.data.decode("ascii")
+        return self._text
+
+    def head(self, chars: int) -> str:
+        """The first ``chars`` characters of the text."""
+        if self._text is None:
+            return self.data[:chars].decode("ascii")  # ASCII: one byte per character
+        return self._text[:chars]
 
     def stream_from(self, offset: int) -> io.BytesIO:
         """A binary stream of the UTF-8 text from character ``offset`` on.
@@ -65,7 +90,7 @@ class TextFile:
         if self.data is None:
             self.data = self.text.encode("utf-8")
         stream = io.BytesIO(self.data)
-        stream.seek(len(self.text[:offset].encode("utf-8")))
+        stream.seek(len(self.head(offset).encode("utf-8")))
         return stream
 
 
@@ -95,6 +120,9 @@ def load_text(path: str | os.PathLike[str]) -> TextFile:
             f"not a text file (byte {nul} is a NUL byte); a recording must be a CSV text file",
             line=raw.count(b"\n", 0, nul) + 1,
         )
+    if raw.isascii():
+        # Valid UTF-8 without a BOM: kept as bytes, decoded only if needed.
+        return TextFile(path_str, None, "utf-8", raw)
     encoding = "utf-8"
     data: bytes | None = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     try:
@@ -163,18 +191,41 @@ class HeaderInfo:
 
 def find_header(file: TextFile, *, skip_rows: int = 0) -> HeaderInfo:
     """Skip ``skip_rows`` lines, then ``#`` metadata and blank lines; return the first other line."""
+    # The header is near the top: the head is searched first, the whole text
+    # only when the header is not in it (long metadata, or no header at all).
+    head = file.head(_HEAD_CHARS)
+    if len(head) == _HEAD_CHARS:
+        found, _ = _scan_for_header(head, skip_rows, partial=True)
+        if found is not None:
+            return found
     text = file.text
     if not text or text.isspace():  # not text.strip(), which copies the whole file
         raise RecordingFormatError(file.path, "the file is empty; it needs a header line and samples")
+    found, index = _scan_for_header(text, skip_rows, partial=False)
+    if found is not None:
+        return found
+    if skip_rows and index <= skip_rows:
+        raise RecordingFormatError(file.path, f"the file has only {index} lines, fewer than the {skip_rows} to skip")
+    raise RecordingFormatError(file.path, "the file has only comment or metadata lines, no header and no samples")
+
+
+def _scan_for_header(text: str, skip_rows: int, *, partial: bool) -> tuple[HeaderInfo | None, int]:
+    """The header in ``text`` and the number of lines read; ``partial``: ``text`` is a head of the file.
+
+    In a head, a line that runs to its end may continue beyond it: the
+    search stops there without an answer.
+    """
     metadata: dict[str, str] = {}
     offset = 0
     index = 0
     for match in _iter_lines(text):
         line = match.group(1)
+        if partial and match.end(1) == len(text):
+            return None, index
         if index >= skip_rows:
             stripped = line.strip()
             if stripped and not stripped.startswith("#"):
-                return HeaderInfo(metadata, index, line, offset)
+                return HeaderInfo(metadata, index, line, offset), index
             if stripped.startswith("#"):
                 body = stripped.lstrip("#").strip()
                 if ":" in body:
@@ -183,9 +234,7 @@ def find_header(file: TextFile, *, skip_rows: int = 0) -> HeaderInfo:
                         metadata[key.strip()] = value.strip()
         offset = match.end()
         index += 1
-    if skip_rows and index <= skip_rows:
-        raise RecordingFormatError(file.path, f"the file has only {index} lines, fewer than the {skip_rows} to skip")
-    raise RecordingFormatError(file.path, "the file has only comment or metadata lines, no header and no samples")
+    return None, index
 
 
 def _iter_lines(text: str):

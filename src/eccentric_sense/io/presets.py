@@ -75,7 +75,7 @@ def sniff(file: TextFile) -> Sniff:
     """Collect the first non-blank, non-``#`` lines."""
     lines: list[str] = []
     index: list[int] = []
-    for i, line in enumerate(split_lines(file.text[: 64 * 1024])):
+    for i, line in enumerate(split_lines(file.head(64 * 1024))):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
