@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["mask_to_runs", "runs_to_mask", "remove_short_runs", "moving_average", "split_runs", "split_spans", "block_spans"]
+__all__ = [
+    "mask_to_runs", "runs_to_mask", "remove_short_runs", "running_sum", "moving_average", "split_runs", "split_spans", "block_spans",
+]
 
 
 def mask_to_runs(mask: np.ndarray) -> np.ndarray:
@@ -39,6 +41,18 @@ def remove_short_runs(mask: np.ndarray, min_length: int, value: bool = True) -> 
     return kept if value else ~kept
 
 
+def running_sum(x: np.ndarray) -> np.ndarray:
+    """Sums of the first ``k`` samples for ``k = 0 .. n`` (``cumsum`` along axis 0 with a leading zero).
+
+    The sum of ``x[a:b]`` is then ``out[b] - out[a]``.  Written in place
+    after the zero instead of concatenating one (a copy of the whole array).
+    """
+    x = np.asarray(x)
+    out = np.zeros((x.shape[0] + 1,) + x.shape[1:], dtype=np.cumsum(x[:0], axis=0).dtype)
+    np.cumsum(x, axis=0, out=out[1:])
+    return out
+
+
 def moving_average(x: np.ndarray, width: int, axis: int = 0) -> np.ndarray:
     """Centred moving average with edge-shrinking windows (same length as ``x``)."""
     x = np.asarray(x, dtype=float)
@@ -47,8 +61,7 @@ def moving_average(x: np.ndarray, width: int, axis: int = 0) -> np.ndarray:
         return x.copy()
     x = np.moveaxis(x, axis, 0)
     n = x.shape[0]
-    csum = np.zeros((n + 1,) + x.shape[1:])
-    np.cumsum(x, axis=0, out=csum[1:])
+    csum = running_sum(x)
     half = width // 2
     # Sample i averages [i - half, i - half + width), cut at the ends.  Where
     # the window is whole, that is one subtraction of shifted slices; only

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import signal
 
 from ..constants import STANDARD_GRAVITY
-from ._runs import mask_to_runs, moving_average, remove_short_runs
+from ._runs import mask_to_runs, moving_average, remove_short_runs, running_sum, split_spans
 from ._vectors import row_norms
 
 __all__ = ["QuietDetector", "AccelerometerCalibration", "fit_accelerometer_calibration"]
@@ -155,15 +155,9 @@ def fit_accelerometer_calibration(
         norm = row_norms(acc_mps2)
         return AccelerometerCalibration(np.zeros(3), float(np.median(norm)), 0)
     # Split long runs into ~1 s pieces so that slow drifts and many orientations are seen.
-    piece = max(int(sample_rate_hz), 1)
-    starts, ends = [], []
-    for start, end in runs:  # loops over runs, not samples
-        edges = np.arange(start, end, piece)
-        starts.extend(edges)
-        ends.extend(np.minimum(edges + piece, end))
-    starts = np.asarray(starts)
-    ends = np.asarray(ends)
-    csum = np.vstack([np.zeros((1, 3)), np.cumsum(acc_mps2, axis=0)])
+    pieces = split_spans(runs, max(int(sample_rate_hz), 1))
+    starts, ends = pieces[:, 0], pieces[:, 1]
+    csum = running_sum(acc_mps2)
     lengths = (ends - starts).astype(float)
     means = (csum[ends] - csum[starts]) / lengths[:, None]
     weights = lengths / lengths.sum() * len(lengths)

@@ -32,7 +32,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import integrate, signal
 
-from ._runs import block_spans, mask_to_runs, moving_average, runs_to_mask, split_runs, split_spans
+from ._runs import block_spans, mask_to_runs, moving_average, running_sum, runs_to_mask, split_runs, split_spans
 
 __all__ = ["DriftCorrectedIntegration", "estimate_bias_drift"]
 
@@ -51,10 +51,9 @@ def _time_sums(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     full-length cumulative sums per fit.  The arrays are read-only.
     """
     t = np.arange(n, dtype=float)
-    zero = np.zeros(1)
-    c1 = np.concatenate([zero, np.cumsum(np.ones(n))])
-    ct = np.concatenate([zero, np.cumsum(t)])
-    ctt = np.concatenate([zero, np.cumsum(t * t)])
+    c1 = running_sum(np.ones(n))
+    ct = running_sum(t)
+    ctt = running_sum(t * t)
     for array in (t, c1, ct, ctt):  # shared between calls
         array.flags.writeable = False
     return t, c1, ct, ctt
@@ -72,9 +71,8 @@ def local_linear_trend(x: np.ndarray, width: int) -> np.ndarray:
     n = x.size
     half = max(int(width) // 2, 1)
     t, c1, ct, ctt = _time_sums(n)
-    zero = np.zeros(1)
-    cx = np.concatenate([zero, np.cumsum(x)])
-    ctx = np.concatenate([zero, np.cumsum(t * x)])
+    cx = running_sum(x)
+    ctx = running_sum(t * x)
     lo = np.clip(np.arange(n) - half, 0, n)
     hi = np.clip(np.arange(n) + half + 1, 0, n)
     # Keep the window full length where the record allows (shift it inwards at the ends).
@@ -220,7 +218,7 @@ class DriftCorrectedIntegration:
             velocity = raw_velocity - drift
             return velocity, _cumtrapz(velocity, fs), np.zeros(n, dtype=bool), bias
 
-        csum = np.concatenate([[0.0], np.cumsum(raw_velocity)])
+        csum = running_sum(raw_velocity)
         levels = (csum[pieces[:, 1]] - csum[pieces[:, 0]]) / (pieces[:, 1] - pieces[:, 0])
         centres = 0.5 * (pieces[:, 0] + pieces[:, 1] - 1)
         # How much the velocity changes inside a piece: a rest (and a cruise) is flat,
@@ -234,7 +232,7 @@ class DriftCorrectedIntegration:
         flat = change < tolerance
         anchors = self._anchor_pieces(quiet, pieces, levels, flat, fs)
         if known_rest is not None and known_rest.any():
-            inside = np.concatenate([[0], np.cumsum(known_rest)])
+            inside = running_sum(known_rest)
             anchors |= (inside[pieces[:, 1]] - inside[pieces[:, 0]]) == (pieces[:, 1] - pieces[:, 0])
         if anchors.any():
             # Rests we are sure of (the stillness before and after a set, long
@@ -256,7 +254,7 @@ class DriftCorrectedIntegration:
         # others (a bias exposed by rotation shifts the level between rests).
         is_rest |= anchors
         if known_motion is not None and known_motion.any():
-            moving = np.concatenate([[0], np.cumsum(known_motion)])
+            moving = running_sum(known_motion)
             is_rest &= (moving[pieces[:, 1]] - moving[pieces[:, 0]]) == 0
 
         if not is_rest.any():
@@ -295,9 +293,8 @@ class DriftCorrectedIntegration:
         pieces = split_spans(core, chunk, 1)
         # Line fit of every chunk from cumulative sums (vectorised least squares).
         t, c1, ct, ctt = _time_sums(n)
-        zero = np.zeros(1)
-        cv = np.concatenate([zero, np.cumsum(raw_velocity)])
-        ctv = np.concatenate([zero, np.cumsum(t * raw_velocity)])
+        cv = running_sum(raw_velocity)
+        ctv = running_sum(t * raw_velocity)
         lo, hi = pieces[:, 0], pieces[:, 1]
         s1, st, stt = c1[hi] - c1[lo], ct[hi] - ct[lo], ctt[hi] - ctt[lo]
         sv, stv = cv[hi] - cv[lo], ctv[hi] - ctv[lo]
@@ -501,7 +498,7 @@ def refine_by_closure(
     moving_runs = mask_to_runs(~still)
     reversal_index = np.asarray(reversal_index, dtype=np.intp)
     reversal_kind = np.asarray(reversal_kind)
-    csum = np.concatenate([[0.0], np.cumsum(v)]) / fs
+    csum = running_sum(v) / fs
     for start, end in moving_runs:  # per stretch between rests
         if (end - start) < min_stretch_s * fs:
             continue
@@ -668,8 +665,8 @@ def estimate_bias_from_closure(
     regress = integrate.cumulative_trapezoid(specific_force_unit, dx=1.0 / fs, axis=0, initial=0.0)
     regress = np.column_stack([regress[:, k] - pin(regress[:, k]) for k in range(3)])
     # Displacement of each regressor (and of the velocity) between the pair's moments.
-    creg = np.vstack([np.zeros((1, 3)), np.cumsum(regress, axis=0)]) / fs
-    cvel = np.concatenate([[0.0], np.cumsum(velocity_m_s)]) / fs
+    creg = running_sum(regress) / fs
+    cvel = running_sum(velocity_m_s) / fs
     rows = gain * (creg[pairs[:, 1]] - creg[pairs[:, 0]])
     rhs = -(cvel[pairs[:, 1]] - cvel[pairs[:, 0]])
 
@@ -746,7 +743,7 @@ def pin_reversals(
         if turn.size < 2:
             continue
         index = (p_end[turn] + p_start[turn + 1]) // 2
-        csum = np.concatenate([[0.0], np.cumsum(segment)])
+        csum = running_sum(segment)
         lo = np.clip(index - half, 0, end - start - 1)
         hi = np.clip(index + half + 1, 1, end - start)
         level = (csum[hi] - csum[lo]) / (hi - lo)

@@ -17,7 +17,7 @@ from scipy import signal
 from scipy.spatial.transform import Rotation
 
 from ..constants import STANDARD_GRAVITY
-from ._runs import block_spans, mask_to_runs, split_runs
+from ._runs import block_spans, mask_to_runs, running_sum, split_runs
 from ._vectors import component_norms, row_norms
 from .calibration import AccelerometerCalibration
 
@@ -65,8 +65,8 @@ def gravity_reading_model(
     if pieces.shape[0] < 4:
         value = float(np.median(magnitude[quiet])) if quiet.any() else float(np.median(magnitude))
         return value, np.zeros(3)
-    csum_m = np.concatenate([[0.0], np.cumsum(magnitude)])
-    csum_u = np.vstack([np.zeros((1, 3)), np.cumsum(up_sensor, axis=0)])
+    csum_m = running_sum(magnitude)
+    csum_u = running_sum(up_sensor)
     length = (pieces[:, 1] - pieces[:, 0]).astype(float)
     m = (csum_m[pieces[:, 1]] - csum_m[pieces[:, 0]]) / length
     u = (csum_u[pieces[:, 1]] - csum_u[pieces[:, 0]]) / length[:, None]
@@ -148,7 +148,7 @@ def _prefix_product(quats: np.ndarray) -> np.ndarray:
 
 
 def _gyro_quaternions(gyr_rads: np.ndarray, sample_rate_hz: float, *, chunk: int = 64) -> np.ndarray:
-    """Orientation relative to the first sample, as component-first unit quaternions ``(4, m)``.
+    """Orientation relative to the first sample: unit quaternions ``(m, 4)``, scalar last as in scipy.
 
     Composes the per-sample rotations with a blocked scan: the samples are
     cut into chunks of ``chunk``; one pass over the positions inside a chunk
@@ -156,36 +156,35 @@ def _gyro_quaternions(gyr_rads: np.ndarray, sample_rate_hz: float, *, chunk: int
     doubling scan composes the few chunk totals, and one last product puts
     each chunk after its predecessors.  About two quaternion products per
     sample instead of log2(m) for a plain doubling scan, with no per-sample
-    Python loop.
+    Python loop.  The scan works on component-first arrays (see above).
     """
     m = gyr_rads.shape[0]
-    quats = Rotation.from_rotvec(gyr_rads / sample_rate_hz).as_quat().T  # x, y, z, w rows
+    quats = Rotation.from_rotvec(gyr_rads / sample_rate_hz).as_quat()  # (m, 4): x, y, z, w
     if m <= chunk:
-        combined = _prefix_product(np.ascontiguousarray(quats))
-    else:
-        n_chunks = -(-m // chunk)
-        padded = np.zeros((4, n_chunks * chunk))
-        padded[3] = 1.0  # identity rotations after the end
-        padded[:, :m] = quats
-        # (component, position in chunk, chunk): each step of the scan reads
-        # one contiguous row of all chunks per component.
-        blocks = np.ascontiguousarray(padded.reshape(4, n_chunks, chunk).transpose(0, 2, 1))
-        for position in range(1, chunk):  # positions within a chunk, each vectorised over all chunks
-            blocks[:, position] = _quat_multiply(blocks[:, position - 1], blocks[:, position])
-        blocks /= component_norms(blocks)
-        totals = _prefix_product(blocks[:, -1])
-        before = np.empty_like(totals)  # product of all earlier chunks
-        before[:, 0] = [0.0, 0.0, 0.0, 1.0]
-        before[:, 1:] = totals[:, :-1]
-        combined = _quat_multiply(before[:, None, :], blocks)  # broadcast over the positions
-        combined /= component_norms(combined)
-        combined = combined.transpose(0, 2, 1).reshape(4, -1)[:, :m]
-    return combined
+        return _prefix_product(np.ascontiguousarray(quats.T)).T
+    n_chunks = -(-m // chunk)
+    padded = np.zeros((n_chunks * chunk, 4))
+    padded[m:, 3] = 1.0  # identity rotations after the end
+    padded[:m] = quats
+    # (component, position in chunk, chunk): each step of the scan reads
+    # one contiguous row of all chunks per component.
+    blocks = np.ascontiguousarray(padded.reshape(n_chunks, chunk, 4).transpose(2, 1, 0))
+    for position in range(1, chunk):  # positions within a chunk, each vectorised over all chunks
+        blocks[:, position] = _quat_multiply(blocks[:, position - 1], blocks[:, position])
+    blocks /= component_norms(blocks)
+    totals = _prefix_product(blocks[:, -1])
+    before = np.empty_like(totals)  # product of all earlier chunks
+    before[:, 0] = [0.0, 0.0, 0.0, 1.0]
+    before[:, 1:] = totals[:, :-1]
+    combined = _quat_multiply(before[:, None, :], blocks)  # broadcast over the positions
+    combined /= component_norms(combined)
+    # Back to one row per sample, chunk after chunk.
+    return np.ascontiguousarray(combined.transpose(2, 1, 0)).reshape(-1, 4)[:m]
 
 
 def _integrate_gyro(gyr_rads: np.ndarray, sample_rate_hz: float, *, chunk: int = 64) -> Rotation:
     """Orientation relative to the first sample (see :func:`_gyro_quaternions`), as a ``Rotation``."""
-    return Rotation.from_quat(_gyro_quaternions(gyr_rads, sample_rate_hz, chunk=chunk).T)
+    return Rotation.from_quat(_gyro_quaternions(gyr_rads, sample_rate_hz, chunk=chunk))
 
 
 def horizontal_acceleration(
@@ -270,7 +269,7 @@ class GyroAidedVertical:
             if pieces.shape[0] == 0:
                 g_ref = np.tile(np.median(f_ref, axis=0), (hi - lo, 1))
             else:
-                csum = np.vstack([np.zeros((1, 3)), np.cumsum(f_ref, axis=0)])
+                csum = running_sum(f_ref)
                 means = (csum[pieces[:, 1]] - csum[pieces[:, 0]]) / (pieces[:, 1] - pieces[:, 0])[:, None]
                 centres = 0.5 * (pieces[:, 0] + pieces[:, 1] - 1)
                 idx = np.arange(hi - lo, dtype=float)
