@@ -396,9 +396,17 @@ def _score_sets(
     set_numbers = sorted(int(s) for s in sets[C.SET]) if C.SET in sets and len(sets) else sorted(
         set(int(s) for s in reps[C.SET])
     ) if len(reps) else []
+    # The columns once as arrays: a boolean selection and a sort of the frame
+    # per set cost more than the rules (an hour of sets: 30 of them).
+    set_of_rep = reps[C.SET].to_numpy() if len(reps) else np.empty(0)
+    rep_number = reps[C.REP].to_numpy() if len(reps) else np.empty(0)
+    ecc_all = reps[C.ECC_DURATION_S].to_numpy(dtype=float) if len(reps) else np.empty(0)
+    flags_all = reps[C.FLAGS].tolist() if len(reps) else []
     for s in set_numbers:
-        members = reps[reps[C.SET] == s].sort_values(C.REP)
-        ecc = members[C.ECC_DURATION_S].to_numpy(dtype=float)
+        rows = np.flatnonzero(set_of_rep == s)
+        rows = rows[np.argsort(rep_number[rows], kind="quicksort")]  # as DataFrame.sort_values
+        ecc = ecc_all[rows]
+        flags = [flags_all[i] for i in rows]
         for rule in catalog.rules_at("set"):
             if not _applies(rule, protocol, exercise):
                 continue
@@ -406,21 +414,21 @@ def _score_sets(
             finding: SetFinding | None = None
             if rule.id == "control_fading":
                 finding = check_control_fading(
-                    s, ecc, list(members[C.FLAGS]), counts_flags=rule.counts_flags,
+                    s, ecc, flags, counts_flags=rule.counts_flags,
                     min_last_to_first=p["min_last_to_first"], max_flagged_reps=p["max_flagged_reps"],
                 )
             elif rule.id == "too_many_reps":
-                finding = check_rep_count(rule.id, s, len(members), low=None, high=p["max_reps"])
+                finding = check_rep_count(rule.id, s, rows.size, low=None, high=p["max_reps"])
             elif rule.id == "negatives_count":
                 count = int(trailing_negatives(ecc, negative_min_s=p["negative_min_s"]).sum())
                 finding = check_rep_count(
                     rule.id, s, count, low=p["min_negatives"], high=p["max_negatives"], what="negatives"
                 )
             elif rule.id == "rep_range":
-                finding = check_rep_count(rule.id, s, len(members), low=p["min_reps"], high=p["max_reps"])
+                finding = check_rep_count(rule.id, s, rows.size, low=p["min_reps"], high=p["max_reps"])
             elif rule.id == "time_under_load":
                 tul = float(np.nansum(ecc))
-                finding = SetFinding(rule.id, s, tul, "", f"{tul:.1f} s of lowering in {len(members)} reps")
+                finding = SetFinding(rule.id, s, tul, "", f"{tul:.1f} s of lowering in {rows.size} reps")
             if finding is not None:
                 findings.append(finding)
     advice = [
