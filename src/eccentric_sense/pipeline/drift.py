@@ -347,21 +347,26 @@ class DriftCorrectedIntegration:
         flat_list = flat.tolist()
         # Pieces are in run order: those of run k are bounds[k]:bounds[k + 1].
         bounds = np.searchsorted(run_of_piece, np.arange(len(runs) + 1))
-        for number, (start, end) in enumerate(runs):  # per quiet run
-            members = np.arange(bounds[number], bounds[number + 1])
+        # Python lists for the loop over runs (NumPy scalars are slow one at a time).
+        per_run = zip(
+            runs.tolist(), bounds[:-1].tolist(), bounds[1:].tolist(), at_start.tolist(), at_end.tolist(),
+            motion_before.tolist(), motion_after.tolist(),
+        )
+        for number, ((start, end), first, stop, starts_data, ends_data, before, after) in enumerate(per_run):  # per quiet run
             # A block starts after a gap, an impact or a spin; the bar is
             # usually set down there, so a shorter quiet run at a block's
             # edge already counts.
-            at_edge = at_start[number] or at_end[number]
-            if members.size == 0 or (end - start) < (0.4 if at_edge else 1.0) * fs:
+            at_edge = starts_data or ends_data
+            if stop == first or (end - start) < (0.4 if at_edge else 1.0) * fs:
                 continue
+            members = np.arange(first, stop)
             sides = []
-            if at_start[number] or (
-                motion_before[number] >= self.set_motion_s and not self._level_jump(number, -1, runs, bounds, levels, fs)
+            if starts_data or (
+                before >= self.set_motion_s and not self._level_jump(number, -1, runs, bounds, levels, fs)
             ):
                 sides.append(members)  # from the run's start forwards
-            if at_end[number] or (
-                motion_after[number] >= self.set_motion_s and not self._level_jump(number, +1, runs, bounds, levels, fs)
+            if ends_data or (
+                after >= self.set_motion_s and not self._level_jump(number, +1, runs, bounds, levels, fs)
             ):
                 sides.append(members[::-1])  # from its end backwards
             if (end - start) >= self.long_rest_s * fs:
@@ -389,7 +394,7 @@ class DriftCorrectedIntegration:
                     centre, level = centre_list[piece], level_list[piece]
                     k = len(accepted)
                     if k >= 3:
-                        count = min(k, window)
+                        count = k if k < window else window
                         mean_t, mean_v = s_t / count, s_v / count
                         var_t = s_tt / count - mean_t * mean_t
                         slope = (s_tv / count - mean_t * mean_v) / var_t if var_t > 1e-12 else 0.0
