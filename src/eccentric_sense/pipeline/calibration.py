@@ -17,7 +17,7 @@ from scipy import signal
 
 from ..constants import STANDARD_GRAVITY
 from ._runs import mask_to_runs, moving_average, remove_short_runs, running_sum, split_spans
-from ._vectors import row_norms
+from ._vectors import column_medians, row_norms
 
 __all__ = ["QuietDetector", "AccelerometerCalibration", "fit_accelerometer_calibration"]
 
@@ -85,7 +85,7 @@ class QuietDetector:
         if gyr_rads is not None:
             gyr_lp = _lowpass(gyr_rads, self.tremor_cutoff_hz, fs)
             # Bias-free measure of rotation: deviation from the local mean rate.
-            rate = row_norms(gyr_lp - np.median(gyr_lp, axis=0))
+            rate = row_norms(gyr_lp - column_medians(gyr_lp))
             rate_mean = moving_average(rate, width)
             gfloor = float(np.percentile(rate_mean, 5))
             self.gyr_threshold_ = max(self.noise_factor * gfloor, self.min_gyr_threshold_rads)

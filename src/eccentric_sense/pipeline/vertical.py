@@ -18,7 +18,7 @@ from scipy.spatial.transform import Rotation
 
 from ..constants import STANDARD_GRAVITY
 from ._runs import block_spans, mask_to_runs, running_sum, split_runs
-from ._vectors import component_norms, row_norms
+from ._vectors import column_medians, component_norms, row_norms
 from .calibration import AccelerometerCalibration
 
 __all__ = ["vertical_acceleration", "horizontal_acceleration", "lowpass_zero_phase", "GyroAidedVertical"]
@@ -258,7 +258,7 @@ class GyroAidedVertical:
     ) -> "GyroAidedVertical":
         fs = sample_rate_hz
         m = acc_mps2.shape[0]
-        gyro_bias = np.median(gyr_rads[quiet], axis=0) if quiet.sum() > 10 else np.median(gyr_rads, axis=0)
+        gyro_bias = column_medians(gyr_rads, quiet if quiet.sum() > 10 else None)
         vertical = np.zeros(m)
         horizontal = np.zeros(m)
         up_sensor = np.tile([0.0, 0.0, 1.0], (m, 1))
