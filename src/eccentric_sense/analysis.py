@@ -228,12 +228,30 @@ def _bridged(values: np.ndarray) -> np.ndarray:
     return np.interp(index, index[finite], values[finite])
 
 
-def _bottom_decel(kin: Kinematics, phase: Phase) -> float:
+def _bottom_decel(kin: Kinematics, phase: Phase, *, still_m_s2: float = 0.3, still_s: float = 0.1) -> float:
+    """Largest upward acceleration in the last max(30 %, 0.5 s) of the descent.
+
+    A descent whose measured end runs late (a few mm/s of velocity offset
+    in the pause at the bottom keep it "moving") would take in the start of
+    the next lift.  So the window stops where, after braking, the
+    acceleration has stayed under ``still_m_s2`` for ``still_s``: the bar
+    has stopped, and what comes after is no longer the stop.
+    """
     window = max(0.3 * phase.duration_s, 0.5)
     start = kin.index_at(phase.end_s - window)
     start = max(start, 0)
     segment = kin.vertical_acc_lp_mps2[start : phase.end_index]
-    return float(np.max(segment)) if segment.size else float("nan")
+    if segment.size == 0:
+        return float("nan")
+    calm = mask_to_runs(np.abs(segment) < still_m_s2)
+    calm = calm[(calm[:, 1] - calm[:, 0]) >= max(int(still_s * kin.sample_rate_hz), 2)]
+    if calm.shape[0]:
+        braked_before = np.array([bool(np.any(segment[: lo] > still_m_s2)) for lo in calm[:, 0]])  # per calm run
+        lifted_after = np.array([bool(np.any(segment[hi:] > still_m_s2)) for hi in calm[:, 1]])
+        cut = np.flatnonzero(braked_before & lifted_after)
+        if cut.size:
+            segment = segment[: calm[cut[0], 0]]
+    return float(np.max(segment))
 
 
 def _uncontrolled(kin: Kinematics, phase: Phase, settings: AnalysisSettings) -> bool:
