@@ -272,6 +272,66 @@ def _tempo(ecc: float, pause_bottom: float, con: float, pause_top: float) -> str
     return f"{whole(ecc)}-{whole(pause_bottom)}-{whole(con)}-{whole(pause_top)}"
 
 
+def _settle_boundaries(
+    segments: list[SetSegment],
+    kin: Kinematics,
+    *,
+    calm_m_s2: float = 0.3,
+    calm_s: float = 0.1,
+    reach_s: float = 0.15,
+    late_s: float = 1.0,
+) -> list[SetSegment]:
+    """Boundaries at the bottom moved out of the pause a velocity offset put inside a phase.
+
+    A few mm/s of velocity offset in the pause at the bottom keeps the speed
+    over 0.02 m/s, so the descent seems to end after the pause began, or
+    the lift to start before it ended.  The acceleration does not drift: a
+    lift that starts inside a calm stretch (low-passed acceleration under
+    ``calm_m_s2`` for at least ``calm_s``) that ends within ``late_s``,
+    followed by a push upward, starts when the calm ends; a descent whose
+    last ``reach_s`` lie in a calm stretch that began within ``late_s`` of
+    its end, right after braking, ends when the calm begins.  Only the
+    bottom: at the top, the calm of a pause runs on into the calm of a slow
+    negative's cruise, and nothing tells them apart.
+    """
+    acc = kin.vertical_acc_lp_mps2
+    fs = kin.sample_rate_hz
+    calm = mask_to_runs(np.abs(acc) < calm_m_s2)
+    calm = calm[(calm[:, 1] - calm[:, 0]) >= max(int(calm_s * fs), 2)]
+    if calm.shape[0] == 0:
+        return segments
+    reach = max(int(reach_s * fs), 1)
+    late = max(int(late_s * fs), 1)
+
+    def settle(phase: Phase | None) -> Phase | None:
+        if phase is None:
+            return None
+        sign = 1.0 if phase.kind == CONCENTRIC else -1.0
+        start, end = phase.start_index, phase.end_index
+        # The calm stretch the phase starts in, if it ends inside the phase before a push.
+        k = int(np.searchsorted(calm[:, 1], start, side="right"))
+        if phase.kind == CONCENTRIC and k < calm.shape[0] and calm[k, 0] <= start + reach and start < calm[k, 1] < min(end, start + late):
+            after = sign * acc[calm[k, 1] : min(calm[k, 1] + int(0.5 * fs), end)]
+            if after.size and after.max() > calm_m_s2:
+                start = int(calm[k, 1])
+        # The calm stretch the phase ends in, if braking came before it.
+        k = int(np.searchsorted(calm[:, 1], end - reach, side="right"))
+        if phase.kind == ECCENTRIC and k < calm.shape[0] and max(start, end - late) < calm[k, 0] < end and calm[k, 1] >= end - reach:
+            before = -sign * acc[max(start, calm[k, 0] - int(0.5 * fs)) : calm[k, 0]]
+            if before.size and before.max() > calm_m_s2:
+                end = int(calm[k, 0])
+        if (start, end) == (phase.start_index, phase.end_index) or end - start < 2:
+            return phase
+        start_s = kin.time_s[start] if start != phase.start_index else phase.start_s
+        end_s = kin.time_s[end] if end != phase.end_index else phase.end_s
+        return replace(phase, start_index=start, end_index=end, start_s=float(start_s), end_s=float(end_s))
+
+    return [
+        replace(s, reps=tuple(replace(r, eccentric=settle(r.eccentric), concentric=settle(r.concentric)) for r in s.reps))
+        for s in segments
+    ]
+
+
 def rep_table(kin: Kinematics, segments: list[SetSegment], settings: AnalysisSettings) -> pd.DataFrame:
     """The rep table for the given segments (``control_score`` left empty)."""
     rows: list[dict[str, Any]] = []
@@ -834,12 +894,13 @@ def analyze(
         )
         segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
     diagnostics["still_fraction"] = float(kinematics.still.mean())
-    reps = rep_table(kinematics, segmenter.sets_, settings)
-    sets = set_table(reps, segmenter.sets_)
+    segments = _settle_boundaries(segmenter.sets_, kinematics)
+    reps = rep_table(kinematics, segments, settings)
+    sets = set_table(reps, segments)
     return AnalysisResult(
         recording=recording,
         kinematics=kinematics,
-        segments=segmenter.sets_,
+        segments=segments,
         reps=reps,
         sets=sets,
         exercise=exercise,

@@ -43,3 +43,46 @@ def test_without_a_pause_the_push_is_part_of_the_stop():
     kin = _kinematics(acc)
     phase = Phase("eccentric", 0, int(2.6 * FS), 0.0, 2.6)
     assert _bottom_decel(kin, phase) == pytest.approx(float(acc[: int(2.6 * FS)].max()))
+
+
+def _phase(kind: str, start: int, end: int) -> Phase:
+    return Phase(kind, start, end, start / FS, end / FS)
+
+
+def _one_rep(descent_end: int, lift_start: int):
+    from eccentric_sense.pipeline.types import RepSegment, SetSegment
+
+    rep = RepSegment(eccentric=_phase("eccentric", 0, descent_end), concentric=_phase("concentric", lift_start, lift_start + 60), first="eccentric")
+    return [SetSegment(reps=(rep,), start_s=0.0, end_s=(lift_start + 60) / FS, first="eccentric")]
+
+
+def test_boundaries_drawn_into_the_bottom_pause_move_back_to_it():
+    from eccentric_sense.analysis import _settle_boundaries
+
+    # Descent braking ends at 2.4 s, calm pause until 2.7 s, then the lift's push.
+    acc = _descent_then_lift(2.0, pause_s=0.3)  # upward braking (+), calm, upward push (+)
+    acc = np.concatenate([acc, np.zeros(100)])
+    kin = _kinematics(acc)
+    # An offset in the pause made the descent end late and the lift start early (both at 2.6 s).
+    settled = _settle_boundaries(_one_rep(int(2.6 * FS), int(2.45 * FS)), kin)[0].reps[0]
+    # (where the braking has died down: the last 0.02 m/s of speed go in its tail)
+    assert 2.3 <= settled.eccentric.end_s <= 2.4
+    assert 2.7 <= settled.concentric.start_s <= 2.76
+    # Boundaries already at the pause's edges stay where they are.
+    again = _settle_boundaries(
+        _one_rep(settled.eccentric.end_index, settled.concentric.start_index), kin
+    )[0].reps[0]
+    assert again.eccentric.end_index == settled.eccentric.end_index
+    assert again.concentric.start_index == settled.concentric.start_index
+
+
+def test_a_slow_descent_after_a_braked_drop_keeps_its_end():
+    from eccentric_sense.analysis import _settle_boundaries
+
+    # A drop braked at 1 s, then a 3 s calm cruise down to the bottom: the
+    # calm begins long before the end, so it is the cruise, not the pause.
+    acc = np.concatenate([np.zeros(50), -_hump(5.0, 0.2), _hump(4.0, 0.3), np.zeros(int(3 * FS)), np.zeros(100)])
+    kin = _kinematics(acc)
+    end = 50 + 20 + 30 + int(3 * FS)
+    settled = _settle_boundaries(_one_rep(end, end + 20), kin)[0].reps[0]
+    assert settled.eccentric.end_index == end
