@@ -281,18 +281,18 @@ def _settle_boundaries(
     reach_s: float = 0.15,
     late_s: float = 1.0,
 ) -> list[SetSegment]:
-    """Boundaries at the bottom moved out of the pause a velocity offset put inside a phase.
+    """Boundaries moved out of the pauses a velocity offset put inside a phase.
 
-    A few mm/s of velocity offset in the pause at the bottom keeps the speed
-    over 0.02 m/s, so the descent seems to end after the pause began, or
-    the lift to start before it ended.  The acceleration does not drift: a
-    lift that starts inside a calm stretch (low-passed acceleration under
-    ``calm_m_s2`` for at least ``calm_s``) that ends within ``late_s``,
-    followed by a push upward, starts when the calm ends; a descent whose
-    last ``reach_s`` lie in a calm stretch that began within ``late_s`` of
-    its end, right after braking, ends when the calm begins.  Only the
-    bottom: at the top, the calm of a pause runs on into the calm of a slow
-    negative's cruise, and nothing tells them apart.
+    A few mm/s of velocity offset in a pause keeps the speed over 0.02 m/s,
+    so a phase seems to end after the pause began, or a lift to start
+    before the pause at the bottom ended.  The acceleration does not drift:
+    a phase whose last ``reach_s`` lie in a calm stretch (low-passed
+    acceleration under ``calm_m_s2`` for at least ``calm_s``) that began
+    right after its braking, within ``late_s`` of its end, ends when the
+    calm begins; a lift that starts inside a calm stretch ending within
+    ``late_s``, followed by its push, starts when the calm ends.  Descents
+    are not started this way: at the top the calm of a pause runs on into
+    the calm cruise of a slow negative, and nothing tells them apart.
     """
     acc = kin.vertical_acc_lp_mps2
     fs = kin.sample_rate_hz
@@ -316,7 +316,7 @@ def _settle_boundaries(
                 start = int(calm[k, 1])
         # The calm stretch the phase ends in, if braking came before it.
         k = int(np.searchsorted(calm[:, 1], end - reach, side="right"))
-        if phase.kind == ECCENTRIC and k < calm.shape[0] and max(start, end - late) < calm[k, 0] < end and calm[k, 1] >= end - reach:
+        if k < calm.shape[0] and max(start, end - late) < calm[k, 0] < end and calm[k, 1] >= end - reach:
             before = -sign * acc[max(start, calm[k, 0] - int(0.5 * fs)) : calm[k, 0]]
             if before.size and before.max() > calm_m_s2:
                 end = int(calm[k, 0])

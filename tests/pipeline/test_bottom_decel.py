@@ -86,3 +86,17 @@ def test_a_slow_descent_after_a_braked_drop_keeps_its_end():
     end = 50 + 20 + 30 + int(3 * FS)
     settled = _settle_boundaries(_one_rep(end, end + 20), kin)[0].reps[0]
     assert settled.eccentric.end_index == end
+
+
+def test_a_lift_ending_late_in_the_pause_at_the_top_ends_where_the_pause_begins():
+    from eccentric_sense.analysis import _settle_boundaries
+    from eccentric_sense.pipeline.types import RepSegment, SetSegment
+
+    # Lift: push up, brake (downward acceleration) until 1.2 s, then a calm pause at the top.
+    acc = np.concatenate([np.zeros(50), _hump(5.0, 0.35), -_hump(4.0, 0.35), np.zeros(int(1.5 * FS))])
+    kin = _kinematics(acc)
+    lift = _phase("concentric", 50, int(1.6 * FS))  # an offset kept it "moving" 0.4 s into the pause
+    sets = [SetSegment(reps=(RepSegment(eccentric=None, concentric=lift, first="concentric"),), start_s=0.5, end_s=1.6, first="concentric")]
+    settled = _settle_boundaries(sets, kin)[0].reps[0].concentric
+    assert 1.15 <= settled.end_s <= 1.2
+    assert settled.start_index == 50
