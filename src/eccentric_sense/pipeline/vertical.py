@@ -192,6 +192,24 @@ def _integrate_gyro(gyr_rads: np.ndarray, sample_rate_hz: float, *, chunk: int =
     return Rotation.from_quat(_gyro_quaternions(gyr_rads, sample_rate_hz, chunk=chunk))
 
 
+def _rotate(orientation: Rotation, matrices: np.ndarray | None, vectors: np.ndarray, *, inverse: bool = False) -> np.ndarray:
+    """``orientation.apply(vectors)`` (``orientation.inv().apply`` with ``inverse``), with the matrices given.
+
+    For two or more rotations ``Rotation.apply`` is this einsum over
+    ``as_matrix()``, rebuilt on every call (and ``inv()`` copies the
+    rotations first); a block rotates twice, so its matrices are built once.
+    The inverse's matrices are the transposes element for element, handed
+    to einsum in the same contiguous layout: the same sums, the same
+    results.  Without matrices (a single rotation, which scipy handles on
+    another path) scipy rotates.
+    """
+    if matrices is None:
+        return (orientation.inv() if inverse else orientation).apply(vectors)
+    if inverse:
+        matrices = np.ascontiguousarray(matrices.transpose(0, 2, 1))
+    return np.einsum("ijk,ik->ij", matrices, vectors)
+
+
 def horizontal_acceleration(
     acc_mps2: np.ndarray,
     gyr_rads: np.ndarray | None,
@@ -269,7 +287,8 @@ class GyroAidedVertical:
         up_sensor = np.tile([0.0, 0.0, 1.0], (m, 1))
         for lo, hi in block_spans(block):  # per gap-free block
             orientation = _integrate_gyro(gyr_rads[lo:hi] - gyro_bias, fs)
-            f_ref = orientation.apply(acc_mps2[lo:hi])
+            matrices = orientation.as_matrix() if hi - lo > 1 else None
+            f_ref = _rotate(orientation, matrices, acc_mps2[lo:hi])
             pieces = split_runs(quiet[lo:hi], max(int(round(self.piece_s * fs)), 1), max(int(0.2 * fs), 1))
             if pieces.shape[0] == 0:
                 g_ref = np.tile(np.median(f_ref, axis=0), (hi - lo, 1))
@@ -285,7 +304,7 @@ class GyroAidedVertical:
             g_unit = g_ref / np.maximum(row_norms(g_ref), 1e-9)[:, None]
             # The dot product summed in np.sum's order, without an (m, 3) temporary.
             along = f_ref[:, 0] * g_unit[:, 0] + f_ref[:, 1] * g_unit[:, 1] + f_ref[:, 2] * g_unit[:, 2]
-            up_sensor[lo:hi] = orientation.inv().apply(g_unit)
+            up_sensor[lo:hi] = _rotate(orientation, matrices, g_unit, inverse=True)
             r0, b = gravity_reading_model(along, up_sensor[lo:hi], quiet[lo:hi], piece=max(int(self.piece_s * fs), 2))
             g_norm = r0 + up_sensor[lo:hi] @ b
             self.reading_bias_mps2_ = b
