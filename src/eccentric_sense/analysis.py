@@ -186,13 +186,15 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
     return kinematics, diagnostics, state
 
 
-def _kinematics(time_s, fs, vertical, integration, horizontal, gap) -> Kinematics:
+def _kinematics(time_s, fs, vertical, integration, horizontal, gap, previous: Kinematics | None = None) -> Kinematics:
     valid = ~gap
+    # Re-integrations keep the vertical acceleration: its low-pass is reused.
+    same = previous is not None and previous.vertical_acc_mps2 is vertical
     return Kinematics(
         time_s=time_s,
         sample_rate_hz=fs,
         vertical_acc_mps2=vertical,
-        vertical_acc_lp_mps2=lowpass_zero_phase(vertical, ACC_LOWPASS_HZ, fs),
+        vertical_acc_lp_mps2=previous.vertical_acc_lp_mps2 if same else lowpass_zero_phase(vertical, ACC_LOWPASS_HZ, fs),
         velocity_m_s=np.where(valid, integration.velocity_, np.nan),
         displacement_m=np.where(valid, integration.displacement_, np.nan),
         horizontal_acc_mps2=horizontal,
@@ -781,7 +783,9 @@ def analyze(
             state.vertical, state.quiet, fs, state.uniform.block, known_rest=reversal_rest
         )
         state.integration = integration
-        kinematics = _kinematics(kinematics.time_s, fs, state.vertical, integration, kinematics.horizontal_acc_mps2, kinematics.gap)
+        kinematics = _kinematics(
+            kinematics.time_s, fs, state.vertical, integration, kinematics.horizontal_acc_mps2, kinematics.gap, kinematics
+        )
         segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
 
     # Two lifts in a row (or two descents) with the bar back where it started:
@@ -799,7 +803,9 @@ def analyze(
         trial = DriftCorrectedIntegration().estimate(
             state.vertical, state.quiet, fs, state.uniform.block, known_rest=reversal_rest | edges, known_motion=motion
         )
-        trial_kinematics = _kinematics(kinematics.time_s, fs, state.vertical, trial, kinematics.horizontal_acc_mps2, kinematics.gap)
+        trial_kinematics = _kinematics(
+            kinematics.time_s, fs, state.vertical, trial, kinematics.horizontal_acc_mps2, kinematics.gap, kinematics
+        )
         if _closure_error(trial_kinematics.displacement_m, expected) < 0.3 * before:
             reversal_rest = reversal_rest | edges
             known_motion = motion

@@ -23,7 +23,7 @@ from ..constants import (
     SET_BREAK_REST_S,
     STALL_TOLERANCE_S,
 )
-from ._runs import mask_to_runs
+from ._runs import mask_to_runs, running_sum
 from .types import Phase, RepSegment, SetSegment
 
 __all__ = ["PhaseSegmenter", "find_phases"]
@@ -34,37 +34,37 @@ CONCENTRIC = "concentric"
 
 
 def _direction_runs(
-    velocity: np.ndarray,
-    sign: int,
+    moving: np.ndarray,
+    opposite_sum: np.ndarray,
+    speed_sum: np.ndarray,
     threshold: float,
     stall: int,
     *,
     creep_fraction: float = 0.5,
     creep_stall_factor: float = 6.0,
 ) -> np.ndarray:
-    """Runs where ``sign * velocity > threshold``, merging stalls shorter than ``stall`` samples.
+    """Runs of ``moving`` (speed over the threshold in one direction), merging stalls shorter than ``stall`` samples.
 
-    A stall is bridged only if the velocity does not exceed the threshold in
-    the opposite direction inside it (that would be a reversal).  Dips up to
+    ``opposite_sum`` and ``speed_sum`` are running sums (leading zero) of the
+    opposite direction's mask and of the speed in this direction: both
+    directions share them, so they are computed once.  A stall is bridged
+    only if the velocity does not exceed the threshold in the opposite
+    direction inside it (that would be a reversal).  Dips up to
     ``creep_stall_factor`` stalls long are bridged too when the mean speed
     over the dip is at least ``creep_fraction`` of the threshold.
     """
-    moving = sign * velocity > threshold
     runs = mask_to_runs(moving)
     if runs.shape[0] < 2:
         return runs
-    opposite = (-sign * velocity > threshold).astype(np.int64)
-    opp_csum = np.concatenate([[0], np.cumsum(opposite)])
     gap_start = runs[:-1, 1]
     gap_end = runs[1:, 0]
     length = gap_end - gap_start
     short = length < stall
-    no_reversal = (opp_csum[gap_end] - opp_csum[gap_start]) == 0
+    no_reversal = (opposite_sum[gap_end] - opposite_sum[gap_start]) == 0
     # A longer dip whose mean speed is still at least half the threshold is
     # a cruise measured with noise (a 10 s negative over a short range moves
     # at 0.02-0.03 m/s, and the estimate wavers by a few mm/s), not a stop.
-    v_csum = np.concatenate([[0.0], np.cumsum(sign * velocity)])
-    gap_mean = (v_csum[gap_end] - v_csum[gap_start]) / np.maximum(length, 1)
+    gap_mean = (speed_sum[gap_end] - speed_sum[gap_start]) / np.maximum(length, 1)
     run_length = runs[:, 1] - runs[:, 0]
     # Only between two cruises (each at least two stalls long): a short
     # bump before a lift is not the same motion as the lift.
@@ -99,15 +99,17 @@ def find_phases(
     fs = 1.0 / float(np.median(np.diff(time_s))) if time_s.size > 1 else 1.0
     stall = max(int(round(stall_s * fs)), 1)
     v = np.where(valid, velocity_m_s, 0.0) if valid is not None else velocity_m_s
-    up = _direction_runs(v, +1, threshold_m_s, stall)
-    down = _direction_runs(v, -1, threshold_m_s, stall)
+    rising = v > threshold_m_s
+    falling = -v > threshold_m_s
+    velocity_sum = running_sum(v)
+    up = _direction_runs(rising, running_sum(falling.astype(np.int64)), velocity_sum, threshold_m_s, stall)
+    down = _direction_runs(falling, running_sum(rising.astype(np.int64)), -velocity_sum, threshold_m_s, stall)
     starts = np.concatenate([up[:, 0], down[:, 0]])
     ends = np.concatenate([up[:, 1], down[:, 1]])
     kinds = np.concatenate([np.ones(len(up), dtype=int), -np.ones(len(down), dtype=int)])
     order = np.argsort(starts, kind="stable")
     starts, ends, kinds = starts[order], ends[order], kinds[order]
-    vsum = np.concatenate([[0.0], np.cumsum(v)]) / fs
-    travel = np.abs(vsum[ends] - vsum[starts])
+    travel = np.abs(velocity_sum[ends] - velocity_sum[starts]) / fs
     return starts, ends, kinds, travel
 
 
