@@ -28,7 +28,7 @@ from .constants import (
     TOP_START_EXERCISES,
 )
 from .errors import AnalysisError, ConfigError
-from .pipeline._runs import block_spans, mask_to_runs
+from .pipeline._runs import block_spans, mask_to_runs, running_sum
 from .pipeline.calibration import QuietDetector, fit_accelerometer_calibration
 from .pipeline.drift import (
     DriftCorrectedIntegration,
@@ -230,14 +230,26 @@ def _bridged(values: np.ndarray) -> np.ndarray:
     return np.interp(index, index[finite], values[finite])
 
 
-def _bottom_decel(kin: Kinematics, phase: Phase, *, still_m_s2: float = 0.3, still_s: float = 0.1) -> float:
+#: The bar is at rest (stopped, in a pause) where the 10 Hz vertical
+#: acceleration stays under this for at least ``CALM_S``.
+CALM_M_S2 = 0.3
+CALM_S = 0.1
+
+
+def _calm_runs(acc_lp: np.ndarray, fs: float) -> np.ndarray:
+    """``[start, end)`` runs where the low-passed acceleration is calm (see ``CALM_M_S2``)."""
+    calm = mask_to_runs(np.abs(acc_lp) < CALM_M_S2)
+    return calm[(calm[:, 1] - calm[:, 0]) >= max(int(CALM_S * fs), 2)]
+
+
+def _bottom_decel(kin: Kinematics, phase: Phase) -> float:
     """Largest upward acceleration in the last max(30 %, 0.5 s) of the descent.
 
     A descent whose measured end runs late (a few mm/s of velocity offset
     in the pause at the bottom keep it "moving") would take in the start of
-    the next lift.  So the window stops where, after braking, the
-    acceleration has stayed under ``still_m_s2`` for ``still_s``: the bar
-    has stopped, and what comes after is no longer the stop.
+    the next lift.  So the window stops at the first calm stretch that has
+    braking before it and a push after it: the bar has stopped there, and
+    what comes after is no longer the stop.
     """
     window = max(0.3 * phase.duration_s, 0.5)
     start = kin.index_at(phase.end_s - window)
@@ -245,14 +257,12 @@ def _bottom_decel(kin: Kinematics, phase: Phase, *, still_m_s2: float = 0.3, sti
     segment = kin.vertical_acc_lp_mps2[start : phase.end_index]
     if segment.size == 0:
         return float("nan")
-    calm = mask_to_runs(np.abs(segment) < still_m_s2)
-    calm = calm[(calm[:, 1] - calm[:, 0]) >= max(int(still_s * kin.sample_rate_hz), 2)]
-    if calm.shape[0]:
-        braked_before = np.array([bool(np.any(segment[: lo] > still_m_s2)) for lo in calm[:, 0]])  # per calm run
-        lifted_after = np.array([bool(np.any(segment[hi:] > still_m_s2)) for hi in calm[:, 1]])
-        cut = np.flatnonzero(braked_before & lifted_after)
-        if cut.size:
-            segment = segment[: calm[cut[0], 0]]
+    calm = _calm_runs(segment, kin.sample_rate_hz)
+    pushing = np.flatnonzero(segment > CALM_M_S2)
+    if calm.shape[0] and pushing.size:
+        between = (pushing[0] < calm[:, 0]) & (pushing[-1] >= calm[:, 1])  # braking before, a push after
+        if between.any():
+            segment = segment[: calm[int(np.argmax(between)), 0]]
     return float(np.max(segment))
 
 
@@ -278,8 +288,6 @@ def _settle_boundaries(
     segments: list[SetSegment],
     kin: Kinematics,
     *,
-    calm_m_s2: float = 0.3,
-    calm_s: float = 0.1,
     reach_s: float = 0.15,
     late_s: float = 1.0,
 ) -> list[SetSegment]:
@@ -289,7 +297,7 @@ def _settle_boundaries(
     so a phase seems to end after the pause began, or a lift to start
     before the pause at the bottom ended.  The acceleration does not drift:
     a phase whose last ``reach_s`` lie in a calm stretch (low-passed
-    acceleration under ``calm_m_s2`` for at least ``calm_s``) that began
+    acceleration under ``CALM_M_S2`` for at least ``CALM_S``) that began
     right after its braking, within ``late_s`` of its end, ends when the
     calm begins; a lift that starts inside a calm stretch ending within
     ``late_s``, followed by its push, starts when the calm ends.  Descents
@@ -298,8 +306,7 @@ def _settle_boundaries(
     """
     acc = kin.vertical_acc_lp_mps2
     fs = kin.sample_rate_hz
-    calm = mask_to_runs(np.abs(acc) < calm_m_s2)
-    calm = calm[(calm[:, 1] - calm[:, 0]) >= max(int(calm_s * fs), 2)]
+    calm = _calm_runs(acc, fs)
     if calm.shape[0] == 0:
         return segments
     reach = max(int(reach_s * fs), 1)
@@ -314,13 +321,13 @@ def _settle_boundaries(
         k = int(np.searchsorted(calm[:, 1], start, side="right"))
         if phase.kind == CONCENTRIC and k < calm.shape[0] and calm[k, 0] <= start + reach and start < calm[k, 1] < min(end, start + late):
             after = sign * acc[calm[k, 1] : min(calm[k, 1] + int(0.5 * fs), end)]
-            if after.size and after.max() > calm_m_s2:
+            if after.size and after.max() > CALM_M_S2:
                 start = int(calm[k, 1])
         # The calm stretch the phase ends in, if braking came before it.
         k = int(np.searchsorted(calm[:, 1], end - reach, side="right"))
         if k < calm.shape[0] and max(start, end - late) < calm[k, 0] < end and calm[k, 1] >= end - reach:
             before = -sign * acc[max(start, calm[k, 0] - int(0.5 * fs)) : calm[k, 0]]
-            if before.size and before.max() > calm_m_s2:
+            if before.size and before.max() > CALM_M_S2:
                 end = int(calm[k, 0])
         if (start, end) == (phase.start_index, phase.end_index) or end - start < 2:
             return phase
@@ -428,6 +435,12 @@ def _reversal_rests(phases: tuple[np.ndarray, ...], quiet: np.ndarray) -> np.nda
     return known & quiet
 
 
+def _peak_index(velocity: np.ndarray, phases: tuple[np.ndarray, ...], i: int) -> int:
+    """Sample of phase ``i``'s peak speed in its own direction."""
+    starts, ends, kinds, _ = phases
+    return int(starts[i]) + int(np.argmax(kinds[i] * velocity[starts[i] : ends[i]]))
+
+
 def _unpaired_stretches(
     phases: tuple[np.ndarray, ...],
     quiet: np.ndarray,
@@ -454,8 +467,7 @@ def _unpaired_stretches(
         # Where the bar settles: the first quiet sample after the first
         # phase's peak speed, and the last one before the second's (a drifting
         # velocity moves the 0.02 m/s crossings, the quiet samples do not move).
-        peak_1 = starts[i] + int(np.argmax(kinds[i] * velocity[starts[i] : ends[i]]))
-        peak_2 = starts[i + 1] + int(np.argmax(kinds[i + 1] * velocity[starts[i + 1] : ends[i + 1]]))
+        peak_1, peak_2 = _peak_index(velocity, phases, i), _peak_index(velocity, phases, i + 1)
         after = quiet_index[np.searchsorted(quiet_index, peak_1) :]
         before = quiet_index[: np.searchsorted(quiet_index, peak_2)]
         if after.size == 0 or before.size == 0:
@@ -485,7 +497,7 @@ def _closure_drift(
     (the rest the stretch starts from) at rest as well as the line keeps
     both ends.
     """
-    raw = np.concatenate([[0.0], np.cumsum(0.5 * (acc[:-1] + acc[1:]) / fs)])
+    raw = running_sum(0.5 * (acc[:-1] + acc[1:]) / fs)  # trapezoid integral from zero velocity
     t = np.arange(raw.size, dtype=float)
     slope = float((np.sum(raw) - expected * fs) / np.sum(t))
     restored = raw - slope * t
@@ -502,6 +514,34 @@ def _closure_drift(
         miss_line += abs(float(np.mean(restored[top])))
         miss_curve = abs(float(np.mean(curved[top])))
     return curved if miss_curve <= miss_line else restored
+
+
+def _rest_before_phase(
+    phases: tuple[np.ndarray, ...], j: int, short: int | None, quiet_index: np.ndarray, after: int, peak: int, window: int
+) -> tuple[int, np.ndarray] | None:
+    """End ``b`` of a stretch to restore and the rest samples just before it, or None.
+
+    After a short surviving phase ``short`` (the fast end of a descent,
+    measured well) the rest is the pause between it and phase ``j`` (it need
+    not be quiet: a bar set on the floor rings); otherwise the last
+    ``window`` quiet samples after sample ``after`` and before phase ``j``'s
+    peak speed, if they are one rest.
+    """
+    starts, ends, _, _ = phases
+    if short is not None:
+        b = int(starts[j])
+        rest = np.arange(int(ends[short]), b)
+        if rest.size < max(window // 5, 2):
+            return None
+        return b, rest[-window:]
+    before = quiet_index[(quiet_index > after) & (quiet_index < peak)]
+    if before.size < window:
+        return None
+    b = int(before[-1]) + 1
+    rest = before[-window:]
+    if rest[0] < b - 2 * window:  # the last quiet samples are not one rest
+        return None
+    return b, rest
 
 
 def _restore_lost_phases(
@@ -554,8 +594,7 @@ def _restore_lost_phases(
     stretches = sorted([(int(i), int(i) + 1) for i in lost] + [(int(i), int(i) + 2) for i in partial])
     for i, j in stretches:  # per stretch with a lost return
         kind = int(kinds[i])
-        peak_1 = starts[i] + int(np.argmax(kind * velocity[starts[i] : ends[i]]))
-        peak_2 = starts[j] + int(np.argmax(kind * velocity[starts[j] : ends[j]]))
+        peak_1, peak_2 = _peak_index(velocity, phases, i), _peak_index(velocity, phases, j)
         if (peak_2 - peak_1) > set_break_s * fs:
             continue
         braking = kind * acc_lp[peak_1 : min(peak_1 + int(1.5 * fs), peak_2)]
@@ -566,23 +605,12 @@ def _restore_lost_phases(
         if recovered.size == 0:
             continue
         a = peak_1 + strongest + int(recovered[0])
-        if j == i + 2:
-            # The surviving end of the return was measured well; the pause
-            # after it, before the next phase, is the rest at the other end
-            # (it need not be quiet: a bar set on the floor rings).
-            b = int(starts[j])
-            rest = np.arange(int(ends[i + 1]), b)
-            if rest.size < max(window // 5, 2) or a >= int(starts[i + 1]):
-                continue
-            rest = rest[-window:]
-        else:
-            before = quiet_index[(quiet_index > a) & (quiet_index < peak_2)]
-            if before.size < window:
-                continue
-            b = int(before[-1]) + 1
-            rest = before[-window:]
-            if rest[0] < b - 2 * window:  # the last quiet samples are not one rest
-                continue
+        if j == i + 2 and a >= int(starts[i + 1]):
+            continue
+        far = _rest_before_phase(phases, j, i + 1 if j == i + 2 else None, quiet_index, a, peak_2, window)
+        if far is None:
+            continue
+        b, rest = far
         expected = -kind * 0.5 * (travel[i] + travel[j])
         top = quiet_index[(quiet_index >= a) & (quiet_index < min(a + int(fs), b))] - a
         restored = _closure_drift(vertical[a:b], rest - a, expected, fs, top, curved_min_s)
@@ -648,7 +676,7 @@ def _restore_lost_lead(
     )
     for j in sorted(whole.tolist() + partial.tolist()):  # per set that seems to start with the opposite phase
         first_phase = j - 1 if j in partial else j
-        peak = starts[j] + int(np.argmax(-lead_kind * velocity[starts[j] : ends[j]]))
+        peak = _peak_index(velocity, phases, j)
         block_start = int(gap_index[np.searchsorted(gap_index, starts[j]) - 1]) + 1 if gap_index.size and gap_index[0] < starts[j] else 0
         lo = max(block_start, int(previous_end[first_phase]) if first_phase else 0, int(starts[j] - set_break_s * fs))
         after = quiet_index[(quiet_index >= lo) & (quiet_index < starts[first_phase])]
@@ -657,20 +685,10 @@ def _restore_lost_lead(
         a = int(after[0])
         if after[int(fs) - 1] - a >= 1.2 * fs:  # the rest before the set is one second or more
             continue
-        if first_phase != j:
-            # The fast end was measured well; the pause after it is the rest at the bottom.
-            b = int(starts[j])
-            rest = np.arange(int(ends[first_phase]), b)[-window:]
-            if rest.size < max(window // 5, 2):
-                continue
-        else:
-            before = quiet_index[(quiet_index > lo) & (quiet_index < peak)]
-            if before.size < window:
-                continue
-            b = int(before[-1]) + 1
-            rest = before[-window:]
-            if rest[0] < b - 2 * window:
-                continue
+        far = _rest_before_phase(phases, j, first_phase if first_phase != j else None, quiet_index, lo, peak, window)
+        if far is None:
+            continue
+        b, rest = far
         if b - a < 2 * fs:
             continue
         top = np.arange(int(fs))
