@@ -55,6 +55,15 @@ def test_whitespace_only_file_is_empty(tmp_path: Path) -> None:
     assert "empty" in err.problem
 
 
+@pytest.mark.parametrize("text", ["", "\n  \r\n\n"])
+def test_empty_file_is_called_empty_when_the_layout_is_detected_too(tmp_path: Path, text: str) -> None:
+    # read_any (what the command line uses) sniffs the layout before reading.
+    path = write(tmp_path / "e.csv", text)
+    with pytest.raises(RecordingFormatError) as info:
+        read_any(path)
+    assert "the file is empty" in str(info.value)
+
+
 def test_metadata_only(tmp_path: Path) -> None:
     err = error_of(write(tmp_path / "m.csv", "# eccentric-sense recording v1\n# exercise: bench\n"))
     assert "no header" in err.problem

@@ -74,6 +74,8 @@ def read_any(
     if preset is None:
         s = sniff(file)
         if not s.lines:
+            if not file.head(64 * 1024).strip():  # what sniff read: nothing at all
+                raise RecordingFormatError(file.path, "the file is empty; it needs a header line and samples")
             raise RecordingFormatError(file.path, "the file has only comment or metadata lines, no header and no samples")
         shown = s.header.strip()
         shown = shown if len(shown) <= 80 else shown[:77] + "..."
