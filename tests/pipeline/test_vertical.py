@@ -66,3 +66,44 @@ def test_lowpass_keeps_slow_signals_and_removes_fast_ones():
     fast = 0.5 * np.sin(2 * np.pi * 40.0 * t)
     filtered = lowpass_zero_phase(slow + fast, 10.0, FS)
     assert filtered[200:-200] == pytest.approx(slow[200:-200], abs=0.01)
+
+
+def _hard_stop(peak_decel_mps2: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rest, a 0.25 s push up, a 0.1 s stop of ``peak_decel_mps2``, rest (a row pulled into the chest)."""
+    t = np.arange(int(6.0 * FS)) / FS
+    push = (t >= 2.0) & (t < 2.25)
+    stop = (t >= 2.25) & (t < 2.35)
+    a = np.zeros_like(t)
+    a[push] = np.sin(np.pi * (t[push] - 2.0) / 0.25) * peak_decel_mps2 * 0.1 / 0.25
+    a[stop] = -np.sin(np.pi * (t[stop] - 2.25) / 0.1) * peak_decel_mps2
+    a[push | stop] -= a[push | stop].mean() * (push | stop).sum() / (push | stop).sum()  # net velocity change zero
+    quiet = (t < 1.8) | (t > 2.6)
+    return t, a, quiet
+
+
+@pytest.mark.parametrize("peak_decel_g", [1.5, 2.5, 3.5])
+def test_norm_method_keeps_the_sign_of_a_stop_harder_than_free_fall(peak_decel_g):
+    # Stopping faster than 1 g turns the specific force upside down; its
+    # length alone would read the stop as an upward acceleration.
+    t, a, quiet = _hard_stop(peak_decel_g * G)
+    assert a.min() < -G  # the case this test is about
+    specific_force = np.column_stack([np.zeros_like(a), np.zeros_like(a), a + G])
+    for mounting in Rotation.random(3, random_state=7):
+        acc = mounting.inv().apply(specific_force)
+        vertical = vertical_acceleration(acc, AccelerometerCalibration(np.zeros(3), G, 1), quiet, FS)
+        assert vertical == pytest.approx(a, abs=2e-3)
+        assert abs(np.sum(vertical - a) / FS) < 1e-3  # no velocity error left by the stop
+
+
+@pytest.mark.parametrize("turns", [0.5, 1.0, 2.0])
+def test_norm_method_does_not_flip_a_sensor_turning_over(turns):
+    # A sleeve spin turns the sensor over in 0.4 s while the bar stays
+    # where it is: half-way the specific force points against the pose on
+    # either side, but that is a turn, not a downward acceleration.
+    t = np.arange(int(6.0 * FS)) / FS
+    angle = 2 * np.pi * turns * np.clip((t - 2.0) / 0.4, 0, 1)
+    pose = Rotation.from_rotvec(np.column_stack([angle, np.zeros_like(t), np.zeros_like(t)]))
+    acc = pose.inv().apply(np.tile([0.0, 0.0, G], (t.size, 1)))
+    quiet = (t < 1.8) | (t > 2.6)
+    vertical = vertical_acceleration(acc, AccelerometerCalibration(np.zeros(3), G, 1), quiet, FS)
+    assert np.max(np.abs(vertical)) < 1e-6

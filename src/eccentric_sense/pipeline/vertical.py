@@ -21,7 +21,7 @@ from ._runs import block_spans, mask_to_runs, running_sum, split_runs
 from ._vectors import column_medians, component_norms, row_norms
 from .calibration import AccelerometerCalibration
 
-__all__ = ["vertical_acceleration", "horizontal_acceleration", "lowpass_zero_phase", "GyroAidedVertical"]
+__all__ = ["vertical_acceleration", "up_direction", "horizontal_acceleration", "lowpass_zero_phase", "GyroAidedVertical"]
 
 
 def lowpass_zero_phase(x: np.ndarray, cutoff_hz: float, sample_rate_hz: float, *, order: int = 4, axis: int = 0) -> np.ndarray:
@@ -100,16 +100,79 @@ def vertical_acceleration(
     acc_mps2 : (m, 3) specific force, sensor frame
     calibration : from :func:`~eccentric_sense.pipeline.calibration.fit_accelerometer_calibration`
     """
-    norm = calibration.corrected_norm(acc_mps2)
+    force = acc_mps2 - calibration.bias_mps2
+    norm = row_norms(force)
+    up, calm = up_direction(force, calibration.gravity_reading_mps2, sample_rate_hz)
+    signed = np.where(_points_down(force, calm, sample_rate_hz), -norm, norm)
     if quiet is None:
         reading = calibration.gravity_reading_mps2
     else:
-        # Without a gyroscope the direction of the specific force stands in for "up".
-        up = lowpass_zero_phase(acc_mps2, 2.0, sample_rate_hz, order=2)
-        up /= np.maximum(row_norms(up), 1e-9)[:, None]
         r0, b = gravity_reading_model(norm, up, quiet, piece=max(int(0.5 * sample_rate_hz), 2))
         reading = r0 + up @ b
-    return (norm - reading) / calibration.scale
+    return (signed - reading) / calibration.scale
+
+
+def up_direction(
+    force_mps2: np.ndarray,
+    gravity_reading_mps2: float,
+    sample_rate_hz: float,
+    *,
+    dynamic_mps2: float = 2.0,
+    cutoff_hz: float = 2.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Direction of "up" in the sensor frame without a gyroscope, per sample.
+
+    The direction of the specific force is "up" wherever the bar's
+    acceleration is small next to gravity (a *calm* sample: within
+    ``dynamic_mps2`` of 1 g, and not turned away from the slowly varying
+    mean force).  Across the other samples (a fast lift, its stop, an
+    impact) the direction is interpolated from the calm neighbours before
+    the low-pass; a plain low-pass would be dragged around by a hard stop,
+    where the force even points down.
+
+    Returns
+    -------
+    up : (m, 3) unit vectors
+    calm : (m,) bool
+    """
+    norm = row_norms(force_mps2)
+    direction = force_mps2 / np.maximum(norm, 1e-9)[:, None]
+    slow = lowpass_zero_phase(force_mps2, 0.5, sample_rate_hz, order=2)
+    slow /= np.maximum(row_norms(slow), 1e-9)[:, None]
+    calm = (np.abs(norm - gravity_reading_mps2) < dynamic_mps2) & (np.einsum("ij,ij->i", direction, slow) > 0.5)
+    if 2 <= calm.sum() < calm.size:
+        index = np.arange(calm.size)
+        direction = np.column_stack([np.interp(index, index[calm], direction[calm, k]) for k in range(3)])
+    up = lowpass_zero_phase(direction, cutoff_hz, sample_rate_hz, order=2)
+    return up / np.maximum(row_norms(up), 1e-9)[:, None], calm
+
+
+def _points_down(force_mps2: np.ndarray, calm: np.ndarray, sample_rate_hz: float, *, max_event_s: float = 1.0) -> np.ndarray:
+    """Samples whose specific force points down: the bar slows faster than free fall.
+
+    The length of the specific force loses its sign there (a row or curl
+    stopped hard at the top, an impact): a deceleration of 2.5 g reads as
+    an upward 0.5 g.  A sample is flipped when it lies in a short run of
+    non-calm samples and its force points against the calm direction on
+    *both* sides of the run, and those two agree (the sensor did not turn
+    over during the run, as it does in a sleeve spin: even a whole turn
+    leaves the run at poses far apart, because the calm test turns samples
+    away from the slowly varying mean force into non-calm ones).
+    """
+    m = calm.size
+    if calm.all() or not calm.any():
+        return np.zeros(m, dtype=bool)
+    norm = row_norms(force_mps2)
+    direction = force_mps2 / np.maximum(norm, 1e-9)[:, None]
+    index = np.arange(m)
+    before = np.maximum.accumulate(np.where(calm, index, -1))
+    after = np.minimum.accumulate(np.where(calm, index, m)[::-1])[::-1]
+    inside = (before >= 0) & (after < m) & ((after - before) <= max_event_s * sample_rate_hz)
+    b = direction[np.clip(before, 0, m - 1)]
+    a = direction[np.clip(after, 0, m - 1)]
+    same_pose = np.einsum("ij,ij->i", a, b) > 0.7
+    against = (np.einsum("ij,ij->i", force_mps2, b) < 0.0) & (np.einsum("ij,ij->i", force_mps2, a) < 0.0)
+    return ~calm & inside & same_pose & against
 
 
 # Quaternions below are stored component-first: shape ``(4, ...)``, rows x, y,
