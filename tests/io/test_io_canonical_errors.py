@@ -141,6 +141,15 @@ def test_empty_cell(tmp_path: Path) -> None:
     assert "empty cell" in err.problem
 
 
+@pytest.mark.parametrize("cell", ["NA", "null", "nan", "N/A"])
+def test_missing_value_word_is_named_as_written(tmp_path: Path, cell: str) -> None:
+    # pandas reads these words as missing values; the message names what the file holds.
+    text = replace_line(canonical_text(8), 9, f"0.040000,0.0400,-0.0800,1.0040,{cell},-1.000,4.000")
+    err = error_of(write(tmp_path / "n.csv", text))
+    assert (err.line, err.column) == (9, "gyr_x_dps")
+    assert f"{cell!r} is not a number" in err.problem
+
+
 def test_infinite_value(tmp_path: Path) -> None:
     text = replace_line(canonical_text(8), 6, "0.010000,inf,-0.0100,1.0010,0.500,-0.250,1.000")
     err = error_of(write(tmp_path / "n.csv", text))

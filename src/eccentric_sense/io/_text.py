@@ -270,6 +270,17 @@ class RowLocator:
             remaining -= 1
         return self.header.header_index + len(lines)
 
+    def field_text(self, line: int, position: int) -> str | None:
+        """Raw text of field ``position`` (0-based) on 1-based ``line``, or ``None`` when unknown."""
+        if self.file is None:
+            return None
+        lines = split_lines(self.file.text)
+        if line - 1 >= len(lines):
+            return None
+        text = lines[line - 1]
+        fields = text.split() if self.delimiter is None else text.split(self.delimiter)
+        return fields[position].strip() if position < len(fields) else None
+
     def field_count(self, line: int) -> int | None:
         """Number of fields on 1-based ``line``, or ``None`` when the text is not known."""
         if self.file is None:
@@ -411,6 +422,13 @@ def check_numeric(frame: pd.DataFrame, names: Sequence[str], where: RowLocator) 
             line = where.line(row)
             cell = column.iloc[row]
             shown = _describe_cell(cell)
+            if shown == "an empty cell":
+                # pandas reads "NA", "null", "nan" and the like as missing:
+                # name what the file really holds.
+                position = frame.columns.get_loc(name)  # an int: column names are checked to be distinct
+                raw = where.field_text(line, position) if isinstance(position, int) else None
+                if raw:
+                    shown = _describe_cell(raw)
             fields = where.field_count(line)
             if shown == "an empty cell" and fields is not None and fields < width:
                 problem = (
