@@ -683,7 +683,7 @@ def _restore_lost_lead(
         if after.size < fs:
             continue
         a = int(after[0])
-        if after[int(fs) - 1] - a >= 1.2 * fs:  # the rest before the set is one second or more
+        if after[int(fs) - 1] - a >= 1.2 * fs:  # the first second of quiet samples must be one rest, not scattered ones
             continue
         far = _rest_before_phase(phases, j, first_phase if first_phase != j else None, quiet_index, lo, peak, window)
         if far is None:

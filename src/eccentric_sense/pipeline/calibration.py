@@ -120,9 +120,6 @@ class AccelerometerCalibration:
             return self.gravity_reading_mps2 / STANDARD_GRAVITY
         return 1.0
 
-    def corrected_norm(self, acc_mps2: np.ndarray) -> np.ndarray:
-        return row_norms(acc_mps2 - self.bias_mps2)
-
 
 def fit_accelerometer_calibration(
     acc_mps2: np.ndarray,

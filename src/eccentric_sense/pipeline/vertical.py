@@ -21,7 +21,7 @@ from ._runs import block_spans, mask_to_runs, running_sum, split_runs
 from ._vectors import column_medians, component_norms, row_norms
 from .calibration import AccelerometerCalibration
 
-__all__ = ["vertical_acceleration", "up_direction", "horizontal_acceleration", "lowpass_zero_phase", "GyroAidedVertical"]
+__all__ = ["vertical_acceleration", "horizontal_acceleration", "lowpass_zero_phase", "GyroAidedVertical"]
 
 
 def lowpass_zero_phase(x: np.ndarray, cutoff_hz: float, sample_rate_hz: float, *, order: int = 4, axis: int = 0) -> np.ndarray:
@@ -102,8 +102,9 @@ def vertical_acceleration(
     """
     force = acc_mps2 - calibration.bias_mps2
     norm = row_norms(force)
-    up, calm = up_direction(force, calibration.gravity_reading_mps2, sample_rate_hz)
-    signed = np.where(_points_down(force, calm, sample_rate_hz), -norm, norm)
+    direction = force / np.maximum(norm, 1e-9)[:, None]
+    up, calm = _up_direction(force, norm, direction, calibration.gravity_reading_mps2, sample_rate_hz)
+    signed = np.where(_points_down(direction, calm, sample_rate_hz), -norm, norm)
     if quiet is None:
         reading = calibration.gravity_reading_mps2
     else:
@@ -112,8 +113,10 @@ def vertical_acceleration(
     return (signed - reading) / calibration.scale
 
 
-def up_direction(
+def _up_direction(
     force_mps2: np.ndarray,
+    norm: np.ndarray,
+    direction: np.ndarray,
     gravity_reading_mps2: float,
     sample_rate_hz: float,
     *,
@@ -122,21 +125,19 @@ def up_direction(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Direction of "up" in the sensor frame without a gyroscope, per sample.
 
-    The direction of the specific force is "up" wherever the bar's
-    acceleration is small next to gravity (a *calm* sample: within
-    ``dynamic_mps2`` of 1 g, and not turned away from the slowly varying
-    mean force).  Across the other samples (a fast lift, its stop, an
-    impact) the direction is interpolated from the calm neighbours before
-    the low-pass; a plain low-pass would be dragged around by a hard stop,
-    where the force even points down.
+    The direction of the specific force (``direction``, of length ``norm``)
+    is "up" wherever the bar's acceleration is small next to gravity (a
+    *calm* sample: within ``dynamic_mps2`` of 1 g, and not turned away from
+    the slowly varying mean force).  Across the other samples (a fast lift,
+    its stop, an impact) the direction is interpolated from the calm
+    neighbours before the low-pass; a plain low-pass would be dragged
+    around by a hard stop, where the force even points down.
 
     Returns
     -------
     up : (m, 3) unit vectors
     calm : (m,) bool
     """
-    norm = row_norms(force_mps2)
-    direction = force_mps2 / np.maximum(norm, 1e-9)[:, None]
     slow = lowpass_zero_phase(force_mps2, 0.5, sample_rate_hz, order=2)
     slow /= np.maximum(row_norms(slow), 1e-9)[:, None]
     calm = (np.abs(norm - gravity_reading_mps2) < dynamic_mps2) & (np.einsum("ij,ij->i", direction, slow) > 0.5)
@@ -147,8 +148,8 @@ def up_direction(
     return up / np.maximum(row_norms(up), 1e-9)[:, None], calm
 
 
-def _points_down(force_mps2: np.ndarray, calm: np.ndarray, sample_rate_hz: float, *, max_event_s: float = 1.0) -> np.ndarray:
-    """Samples whose specific force points down: the bar slows faster than free fall.
+def _points_down(direction: np.ndarray, calm: np.ndarray, sample_rate_hz: float, *, max_event_s: float = 1.0) -> np.ndarray:
+    """Samples whose specific force (unit ``direction``) points down: the bar slows faster than free fall.
 
     The length of the specific force loses its sign there (a row or curl
     stopped hard at the top, an impact): a deceleration of 2.5 g reads as
@@ -162,8 +163,6 @@ def _points_down(force_mps2: np.ndarray, calm: np.ndarray, sample_rate_hz: float
     m = calm.size
     if calm.all() or not calm.any():
         return np.zeros(m, dtype=bool)
-    norm = row_norms(force_mps2)
-    direction = force_mps2 / np.maximum(norm, 1e-9)[:, None]
     index = np.arange(m)
     before = np.maximum.accumulate(np.where(calm, index, -1))
     after = np.minimum.accumulate(np.where(calm, index, m)[::-1])[::-1]
@@ -171,7 +170,7 @@ def _points_down(force_mps2: np.ndarray, calm: np.ndarray, sample_rate_hz: float
     b = direction[np.clip(before, 0, m - 1)]
     a = direction[np.clip(after, 0, m - 1)]
     same_pose = np.einsum("ij,ij->i", a, b) > 0.7
-    against = (np.einsum("ij,ij->i", force_mps2, b) < 0.0) & (np.einsum("ij,ij->i", force_mps2, a) < 0.0)
+    against = (np.einsum("ij,ij->i", direction, b) < 0.0) & (np.einsum("ij,ij->i", direction, a) < 0.0)
     return ~calm & inside & same_pose & against
 
 
