@@ -39,6 +39,7 @@ from .pipeline.drift import (
     refine_by_closure,
     reversals_between,
     stationary_points,
+    turn_rests,
 )
 from .pipeline.events import longest_time_below
 from .pipeline.segmentation import CONCENTRIC, ECCENTRIC, PhaseSegmenter
@@ -143,6 +144,7 @@ class _PipelineState:
     valid: np.ndarray
     vertical: np.ndarray
     integration: DriftCorrectedIntegration
+    turn_rest: np.ndarray  # quiet samples next to a rest-to-rest burst
 
 
 def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinematics, dict[str, Any], _PipelineState]:
@@ -170,7 +172,16 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
         force = uniform.acc_mps2 - calibration.bias_mps2
         up_sensor = force / np.maximum(np.linalg.norm(force, axis=1, keepdims=True), 1e-9)
     vertical[~valid] = 0.0
-    integration = DriftCorrectedIntegration().estimate(vertical, quiet, fs, uniform.block)
+    # Quiet samples right before and after a rest-to-rest burst (a lift, a
+    # fast descent) are rests, whatever the first integration would make of
+    # them.  Only with a gyroscope: "no change of speed over the burst" needs
+    # the burst's integral right to 0.03 m/s, and the norm method's arc and
+    # sign errors are larger than that in a lift (with it, continuous
+    # accelerometer-only sets were counted worse).
+    turns = np.zeros(quiet.size, dtype=bool)
+    if uniform.gyr_rads is not None:
+        turns = turn_rests(vertical, quiet & valid, fs)
+    integration = DriftCorrectedIntegration().estimate(vertical, quiet, fs, uniform.block, known_rest=turns)
     kinematics = _kinematics(uniform.time_s, fs, vertical, integration, horizontal, uniform.gap)
     diagnostics = {
         "input_rate_hz": uniform.input_rate_hz,
@@ -182,7 +193,7 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
         "accelerometer_bias_g": (calibration.bias_mps2 / STANDARD_GRAVITY).round(4).tolist(),
         "quiet_fraction": float(quiet.mean()),
     }
-    state = _PipelineState(uniform, calibration, up_sensor, quiet, valid, vertical, integration)
+    state = _PipelineState(uniform, calibration, up_sensor, quiet, valid, vertical, integration, turns)
     return kinematics, diagnostics, state
 
 
@@ -795,7 +806,7 @@ def analyze(
     # and the following lift) is a reversal: the bar is at rest there whatever
     # level the first pass gave it.  Cruises of slow descents lie inside a
     # phase or between two phases of the same direction, never there.
-    reversal_rest = _reversal_rests(segmenter.phases_, state.quiet)
+    reversal_rest = _reversal_rests(segmenter.phases_, state.quiet) | state.turn_rest
     if reversal_rest.any():
         integration = DriftCorrectedIntegration().estimate(
             state.vertical, state.quiet, fs, state.uniform.block, known_rest=reversal_rest

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from eccentric_sense.pipeline.drift import DriftCorrectedIntegration, pin_reversals, refine_by_closure
+from eccentric_sense.pipeline.drift import DriftCorrectedIntegration, pin_reversals, refine_by_closure, turn_rests
 
 FS = 100.0
 
@@ -114,3 +114,44 @@ def test_a_long_quiet_run_holding_a_rest_and_a_cruise_keeps_the_cruise():
     cruise = slice(rest.size + int(1.5 * FS), rest.size + int(8 * FS))
     assert not result.still_[cruise].any()
     assert result.velocity_[cruise].mean() == pytest.approx(-0.05, abs=0.006)
+
+
+def _lift(travel: float, duration_s: float) -> np.ndarray:
+    n = int(duration_s * FS)
+    return travel * np.pi / 2 / duration_s * np.sin(np.pi * (np.arange(n) + 0.5) / n)
+
+
+@pytest.mark.parametrize("bias", [0.0, 0.02, -0.03])
+def test_turn_rests_mark_the_stops_around_a_lift_and_never_a_cruise(bias):
+    # Rest, lift 0.5 m, hold 1.5 s, slow descent (speed up into a 0.1 m/s
+    # cruise, brake), pause, lift, rest.  Only the hold and the pauses next
+    # to a lift are turns; the quiet cruise is not, nor are the quiet ends
+    # of the bursts that start and stop the cruise.
+    rest = np.zeros(int(3 * FS))
+    hold = np.zeros(int(1.5 * FS))
+    ramp = 0.1 * _smooth_step(int(0.6 * FS))
+    descent = -np.concatenate([ramp, np.full(int(4 * FS), 0.1), ramp[::-1]])
+    travel = -descent.sum() / FS
+    v_true = np.concatenate([rest, _lift(travel, 0.8), hold, descent, hold, _lift(travel, 0.8), rest])
+    acc = np.gradient(v_true) * FS + bias + np.random.default_rng(1).normal(0, 0.01, v_true.size)
+    quiet = _quiet_where_no_acceleration(v_true)
+    turns = turn_rests(acc, quiet, FS)
+    first_lift_end = int(3.8 * FS)
+    cruise = slice(int(5.9 * FS), int(9.9 * FS))
+    second_lift_start = int((3 + 0.8 + 1.5 + 5.2 + 1.5) * FS)
+    assert turns[first_lift_end + 5 : first_lift_end + int(0.35 * FS)].all()  # the hold after the lift
+    assert turns[second_lift_start - int(0.35 * FS) : second_lift_start - 5].all()  # the pause before the next
+    assert turns[int(2.7 * FS) : int(2.95 * FS)].all()  # the rest before the set
+    assert not turns[cruise].any()
+    assert not turns[~quiet].any()
+
+
+def test_turn_rests_ignore_bursts_that_change_the_speed():
+    # A fast drop into a cruise: the burst leaves the bar moving, so the
+    # quiet samples after it are motion, not a stop.
+    rest = np.zeros(int(3 * FS))
+    ramp = 0.3 * _smooth_step(int(0.8 * FS))
+    v_true = -np.concatenate([rest, ramp, np.full(int(3 * FS), 0.3)])
+    acc = np.gradient(v_true) * FS
+    quiet = _quiet_where_no_acceleration(v_true)
+    assert not turn_rests(acc, quiet, FS).any()

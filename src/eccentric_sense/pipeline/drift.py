@@ -763,3 +763,64 @@ def pin_reversals(
             knots_v = np.concatenate([knots_v, [0.0]])
         v[start:end] = segment - np.interp(np.arange(end - start, dtype=float), knots_t, knots_v)
     return v
+
+
+def turn_rests(
+    vertical_acc_mps2: np.ndarray,
+    quiet: np.ndarray,
+    sample_rate_hz: float,
+    *,
+    max_change_m_s: float = 0.03,
+    relative_change: float = 0.05,
+    min_travel_m: float = 0.10,
+    max_burst_s: float = 3.0,
+    edge_s: float = 0.4,
+) -> np.ndarray:
+    """Quiet samples next to a burst of motion that goes from rest to rest.
+
+    A burst (a run of non-quiet samples: a lift, or a fast descent) whose
+    acceleration integrates to no change of speed, yet carries the bar
+    ``min_travel_m`` or more, started and ended at the same speed; with
+    that much travel in a few seconds that speed is zero (a bar cruising
+    down at 0.1 m/s before a lift would be cruising down again after it,
+    which no exercise does).  So the quiet samples within ``edge_s`` on
+    either side are rests, whatever level a drifting velocity gives them:
+    the hold at the top after a lift, the pause at the bottom before it.
+    A burst that starts or ends a cruise changes the speed by the cruise's
+    and is left alone, and so are slow cruises themselves, which the
+    acceleration alone cannot tell from a hold.
+
+    ``max_change_m_s`` (or ``relative_change`` of the burst's peak speed,
+    whichever is larger) allows for the accelerometer's scale error.
+
+    Returns
+    -------
+    (m,) bool
+    """
+    fs = sample_rate_hz
+    acc = np.asarray(vertical_acc_mps2, dtype=float)
+    n = acc.size
+    rests = np.zeros(n, dtype=bool)
+    bursts = mask_to_runs(~quiet)
+    if bursts.shape[0] == 0:
+        return rests
+    bursts = bursts[(bursts[:, 0] > 0) & (bursts[:, 1] < n) & ((bursts[:, 1] - bursts[:, 0]) <= max_burst_s * fs)]
+    if bursts.shape[0] == 0:
+        return rests
+    speed = running_sum(acc) / fs  # speed gained since the first sample, before each sample
+    position = running_sum(speed[:-1]) / fs
+    start, end = bursts[:, 0], bursts[:, 1]
+    change = speed[end] - speed[start]
+    travel = (position[end] - position[start]) - (end - start) / fs * speed[start]
+    # The peak speed inside each burst, from the extremes of the running speed.
+    inside = np.flatnonzero(runs_to_mask(bursts, n))
+    burst_of = np.searchsorted(start, inside, side="right") - 1
+    peak = np.zeros(start.size)
+    np.maximum.at(peak, burst_of, np.abs(speed[inside] - speed[start[burst_of]]))
+    tolerance = np.maximum(max_change_m_s, relative_change * peak)
+    turning = (np.abs(change) < tolerance) & (np.abs(travel) >= min_travel_m)
+    edge = max(int(round(edge_s * fs)), 1)
+    for lo, hi in bursts[turning]:  # per rest-to-rest burst (a few per rep)
+        rests[max(lo - edge, 0) : lo] = True
+        rests[hi : hi + edge] = True
+    return rests & quiet
