@@ -534,7 +534,8 @@ def _rest_before_phase(
 
     After a short surviving phase ``short`` (the fast end of a descent,
     measured well) the rest is the pause between it and phase ``j`` (it need
-    not be quiet: a bar set on the floor rings); otherwise the last
+    not be quiet: a bar set on the floor rings), or the turn itself when
+    there is no pause; otherwise the last
     ``window`` quiet samples after sample ``after`` and before phase ``j``'s
     peak speed, if they are one rest.
     """
@@ -543,7 +544,9 @@ def _rest_before_phase(
         b = int(starts[j])
         rest = np.arange(int(ends[short]), b)
         if rest.size < max(window // 5, 2):
-            return None
+            # No pause at the turn (a touch-and-go bottom): the bar still
+            # stops there for an instant, so the turn itself is the anchor.
+            rest = np.arange(min(max(b - 3, int(ends[short])), b - 1), b)
         return b, rest[-window:]
     before = quiet_index[(quiet_index > after) & (quiet_index < peak)]
     if before.size < window:
@@ -641,6 +644,20 @@ def _restore_lost_phases(
     return velocity if changed else None
 
 
+def _set_travel(phases: tuple[np.ndarray, ...], j: int, fs: float, set_break_s: float) -> float:
+    """Median travel of phase ``j`` and the phases of its kind in the rest of its set.
+
+    The reps of a set cover about the same range, and the median is not
+    thrown by one phase whose end ran on with a drifting velocity.
+    """
+    starts, ends, kinds, travel = phases
+    later = np.arange(j, kinds.size)
+    breaks = np.flatnonzero(starts[later[1:]] - ends[later[:-1]] > set_break_s * fs)
+    last = int(later[breaks[0]]) if breaks.size else kinds.size - 1
+    same = np.flatnonzero(kinds[j : last + 1] == kinds[j]) + j
+    return float(np.median(travel[same]))
+
+
 def _restore_lost_lead(
     velocity: np.ndarray,
     gap: np.ndarray,
@@ -663,7 +680,8 @@ def _restore_lost_lead(
     rest before the set, so no lift brackets it, and a slow one can be
     taken whole for a rest; the set then seems to start with a lift.  That
     lift brought the bar back to where the set started, so the descent
-    covered its travel: the stretch from the rest before the set to the
+    covered its travel (the median of the set's lifts, see
+    :func:`_set_travel`): the stretch from the rest before the set to the
     pause before the lift is integrated afresh (:func:`_closure_drift`).
     A descent is accepted only if it really is one: the rest at its start
     stays at rest and the speed then leaves it within ``onset_s`` and keeps
@@ -703,7 +721,7 @@ def _restore_lost_lead(
         if b - a < 2 * fs:
             continue
         top = np.arange(int(fs))
-        restored = _closure_drift(vertical[a:b], rest - a, lead_kind * float(travel[j]), fs, top, curved_min_s)
+        restored = _closure_drift(vertical[a:b], rest - a, lead_kind * _set_travel(phases, j, fs, set_break_s), fs, top, curved_min_s)
         along = lead_kind * restored
         if abs(float(np.mean(restored[top]))) > 0.25 * threshold_m_s or abs(float(np.mean(restored[rest - a]))) > threshold_m_s:
             continue
@@ -715,7 +733,10 @@ def _restore_lost_lead(
         if last - first < fs:
             continue
         # A real descent leaves the rest quickly; a forced drift creeps away.
-        resting = np.flatnonzero(along[:first] < 0.25 * threshold_m_s)
+        # "At rest" is judged against the descent's own speed: a hold that
+        # the drift leaves at 7 mm/s under a 0.1 m/s descent is still a hold.
+        resting_m_s = max(0.25 * threshold_m_s, 0.1 * float(np.median(along[first:last])))
+        resting = np.flatnonzero(along[:first] < resting_m_s)
         if resting.size == 0 or first - resting[-1] > onset_s * fs:
             continue
         # ... and is no parabola: a drift forced onto a stretch without a

@@ -153,3 +153,32 @@ def test_a_genuinely_short_descent_is_left_alone():
     assert phases[2].tolist() == [1, -1, 1]
     assert phases[3][1] < 0.6 * phases[3][0]
     assert _restore_lost_phases(_kinematics_for(v_true, acc, quiet), phases, quiet, acc, FS, 20.0) is None
+
+
+def test_first_descent_takes_the_sets_travel_not_one_overrun_lift():
+    # A set that opens with a slow negative, then two more reps.  The first
+    # lift's measured phase runs on (a drifting velocity after it adds 12 cm),
+    # so its own travel would force a too long descent onto the stretch; the
+    # set's median lift travel does not.
+    v_open, span = _set_opening("descent")
+    travel = -v_open[span].sum() / FS
+    n_lift = int(1.0 * FS)
+    lift = np.sin(np.pi * (np.arange(n_lift) + 0.5) / n_lift) ** 2
+    lift *= travel / (lift.sum() / FS)
+    descent = -lift[::-1] / 3.0  # a 3 s descent of the same travel
+    descent = np.repeat(descent, 3)
+    rest = np.zeros(int(2 * FS))
+    v_true = np.concatenate([v_open, descent, rest, lift, rest, descent, rest, lift, rest])
+    acc = np.gradient(v_true) * FS
+    quiet = np.abs(lowpass_zero_phase(acc, 2.0, FS)) < 0.02
+    erased = v_true.copy()
+    erased[span] = 0.0
+    first_lift_end = int(np.flatnonzero(v_true > 0)[n_lift - 1]) + 1
+    erased[first_lift_end : first_lift_end + int(2 * FS)] += 0.06  # the overrun: 12 cm
+    t = np.arange(v_true.size) / FS
+    phases = PhaseSegmenter().detect(t, erased).phases_
+    assert phases[2].tolist()[:2] == [1, -1]  # the set seems to open with the lift
+    assert phases[3][0] > travel + 0.1  # whose phase took in the overrun
+    restored = _restore_lost_phases(_kinematics_for(erased, acc, quiet), phases, quiet, acc, FS, 20.0, lead_kind=-1)
+    assert restored is not None
+    assert -restored[span].sum() / FS == pytest.approx(travel, abs=0.02)
