@@ -790,8 +790,21 @@ def turn_rests(
     and is left alone, and so are slow cruises themselves, which the
     acceleration alone cannot tell from a hold.
 
-    ``max_change_m_s`` (or ``relative_change`` of the burst's peak speed,
-    whichever is larger) allows for the accelerometer's scale error.
+    Parameters
+    ----------
+    vertical_acc_mps2 : (m,) vertical acceleration, gravity removed
+    quiet : (m,) bool, samples without acceleration (rest or cruise)
+    sample_rate_hz : float
+    max_change_m_s, relative_change
+        A burst changes the speed by less than ``max_change_m_s`` or
+        ``relative_change`` of its peak speed, whichever is larger (room for
+        the accelerometer's sensitivity error).
+    min_travel_m
+        Travel that rules out a cruise on both sides.
+    max_burst_s
+        Longer runs of motion (a whole continuous set) are not judged.
+    edge_s
+        How much of the quiet on either side is declared a rest.
 
     Returns
     -------
