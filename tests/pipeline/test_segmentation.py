@@ -67,6 +67,26 @@ def test_lift_first_sets_pair_concentric_then_eccentric():
     assert all(rep.concentric.start_s < rep.eccentric.start_s for rep in only.reps)
 
 
+@pytest.mark.parametrize("hint", [None, ECCENTRIC])
+def test_a_top_start_set_that_lost_its_first_descent_keeps_its_order(hint):
+    # A bench set (descent, lift) x 3 whose first descent was lost: the data
+    # open and close with a lift.  Read alone they look like a lift-first set;
+    # with the exercise's order the lifts pair with the descents before them.
+    rest = np.zeros(100)
+    rep = np.concatenate([rest, -_bump(1.5, 0.5), rest, _bump(1.0, 0.7), rest])
+    v = np.concatenate([rest, rest, rest, _bump(1.0, 0.7), rest, rep, rep])
+    t = np.arange(v.size) / FS
+    (only,) = PhaseSegmenter(order_hint=hint).detect(t, v).sets_
+    assert len(only.reps) == 3
+    if hint is None:
+        assert only.first == CONCENTRIC  # nothing says otherwise
+    else:
+        assert only.first == ECCENTRIC
+        lone, *full = only.reps
+        assert lone.eccentric is None and lone.concentric is not None  # the first rep's surviving lift
+        assert all(r.eccentric.end_s < r.concentric.start_s for r in full)
+
+
 def test_slow_drift_after_the_last_rep_is_not_a_rep_but_a_real_last_lift_is():
     rest = np.zeros(100)
     reps = np.concatenate([np.concatenate([rest, _bump(1.0, 0.7), rest, -_bump(1.0, 0.6)]) for _ in range(3)])

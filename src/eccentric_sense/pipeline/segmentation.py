@@ -235,6 +235,17 @@ class PhaseSegmenter:
             if len(phases) >= 3 and phases[-1].kind == first and self._implausible_last(phases, set_travel):
                 phases = phases[:-1]
             reps = self._pair(phases, first)
+            if len(phases) >= 3 and phases[0].kind != first and self.first_phase not in (ECCENTRIC, CONCENTRIC):
+                # The surviving phase of a first rep whose other phase was
+                # lost (see _first_phase) is that rep, not a setup move.
+                # (With a forced order, the leading lift to the top before
+                # the first negative is not a rep and stays out.)
+                lone = phases[0]
+                reps.insert(0, RepSegment(
+                    eccentric=lone if lone.kind == ECCENTRIC else None,
+                    concentric=lone if lone.kind == CONCENTRIC else None,
+                    first=first,
+                ))
             if reps:
                 sets.append(
                     SetSegment(
@@ -250,6 +261,13 @@ class PhaseSegmenter:
         if self.first_phase in (ECCENTRIC, CONCENTRIC):
             return self.first_phase
         if len(phases) == 1 and self.order_hint in (ECCENTRIC, CONCENTRIC):
+            return self.order_hint
+        if self.order_hint in (ECCENTRIC, CONCENTRIC) and phases[0].kind == phases[-1].kind != self.order_hint:
+            # A set of an exercise with a known order (a bench press starts
+            # at the top) that opens *and* closes with the other phase kind
+            # (lift, descent, ..., lift) lost the first phase of its first
+            # rep; reading it as the reverse order would pair every lift with
+            # the next rep's descent.
             return self.order_hint
         return phases[0].kind
 
