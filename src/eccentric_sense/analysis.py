@@ -301,6 +301,8 @@ def _settle_boundaries(
     *,
     reach_s: float = 0.15,
     late_s: float = 1.0,
+    late_lift_s: float = 2.5,
+    hold_m_s: float = 0.06,
 ) -> list[SetSegment]:
     """Boundaries moved out of the pauses a velocity offset put inside a phase.
 
@@ -310,8 +312,12 @@ def _settle_boundaries(
     a phase whose last ``reach_s`` lie in a calm stretch (low-passed
     acceleration under ``CALM_M_S2`` for at least ``CALM_S``) that began
     right after its braking, within ``late_s`` of its end, ends when the
-    calm begins; a lift that starts inside a calm stretch ending within
-    ``late_s``, followed by its push, starts when the calm ends.  Descents
+    calm begins.  A lift may be held on for up to ``late_lift_s`` (the
+    hold at the top after a lift whose integral is a few cm/s off) when its
+    mean speed over the calm is under ``hold_m_s``: a bar can grind slowly
+    to lockout, but not at a few cm/s for seconds.  A lift that starts
+    inside a calm stretch ending within ``late_s``, followed by its push,
+    starts when the calm ends.  Descents
     are not started this way: at the top the calm of a pause runs on into
     the calm cruise of a slow negative, and nothing tells them apart.
     """
@@ -322,6 +328,8 @@ def _settle_boundaries(
         return segments
     reach = max(int(reach_s * fs), 1)
     late = max(int(late_s * fs), 1)
+    late_lift = max(int(late_lift_s * fs), 1)
+    velocity = np.nan_to_num(kin.velocity_m_s)
 
     def settle(phase: Phase | None) -> Phase | None:
         if phase is None:
@@ -336,9 +344,13 @@ def _settle_boundaries(
                 start = int(calm[k, 1])
         # The calm stretch the phase ends in, if braking came before it.
         k = int(np.searchsorted(calm[:, 1], end - reach, side="right"))
-        if k < calm.shape[0] and max(start, end - late) < calm[k, 0] < end and calm[k, 1] >= end - reach:
+        late_end = late_lift if phase.kind == CONCENTRIC else late
+        if k < calm.shape[0] and max(start, end - late_end) < calm[k, 0] < end and calm[k, 1] >= end - reach:
             before = -sign * acc[max(start, calm[k, 0] - int(0.5 * fs)) : calm[k, 0]]
-            if before.size and before.max() > CALM_M_S2:
+            # Beyond ``late_s`` only an offset, not a slow grind to lockout
+            # (0.1 m/s and more), may have kept the lift going.
+            holding = end - int(calm[k, 0]) <= late or float(np.mean(np.abs(velocity[calm[k, 0] : end]))) < hold_m_s
+            if before.size and before.max() > CALM_M_S2 and holding:
                 end = int(calm[k, 0])
         if (start, end) == (phase.start_index, phase.end_index) or end - start < 2:
             return phase

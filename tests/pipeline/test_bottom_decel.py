@@ -100,3 +100,28 @@ def test_a_lift_ending_late_in_the_pause_at_the_top_ends_where_the_pause_begins(
     settled = _settle_boundaries(sets, kin)[0].reps[0].concentric
     assert 1.15 <= settled.end_s <= 1.2
     assert abs(settled.start_s - 0.5) <= 0.05  # where the push gets going
+
+
+@pytest.mark.parametrize("cruise_m_s, cut", [(0.03, True), (0.15, False)])
+def test_a_lift_held_two_seconds_by_an_offset_is_cut_but_a_slow_grind_is_not(cruise_m_s, cut):
+    # Push, brake, then 2.2 s of calm acceleration.  If the velocity there is
+    # a 3 cm/s offset, the lift ended when the calm began; at 15 cm/s the bar
+    # is still grinding up to lockout and the lift goes on.
+    from eccentric_sense.analysis import _settle_boundaries
+    from eccentric_sense.pipeline.types import RepSegment, SetSegment
+
+    acc = np.concatenate([np.zeros(50), _hump(5.0, 0.35), -_hump(4.0, 0.35), np.zeros(int(2.4 * FS))])
+    t = np.arange(acc.size) / FS
+    velocity = np.cumsum(acc) / FS
+    calm_start = 50 + int(0.7 * FS)
+    velocity[calm_start:] = cruise_m_s
+    zeros = np.zeros(acc.size)
+    kin = Kinematics(t, FS, acc, acc, velocity, zeros, zeros, np.zeros(acc.size, bool), np.zeros(acc.size, bool))
+    end = calm_start + int(2.2 * FS)
+    lift = _phase("concentric", 50, end)
+    sets = [SetSegment(reps=(RepSegment(eccentric=None, concentric=lift, first="concentric"),), start_s=0.5, end_s=end / FS, first="concentric")]
+    settled = _settle_boundaries(sets, kin)[0].reps[0].concentric
+    if cut:
+        assert settled.end_s == pytest.approx(calm_start / FS, abs=0.06)
+    else:
+        assert settled.end_index == end
