@@ -231,21 +231,11 @@ class PhaseSegmenter:
             if len(phases) >= 3 and self._implausible_last(phases[::-1], set_travel[::-1]):
                 # The same drift before the first rep (the set would start with it).
                 phases, set_travel = phases[1:], set_travel[1:]
+            lost_first = self._lost_first_phase(phases)
             first = self._first_phase(phases)
             if len(phases) >= 3 and phases[-1].kind == first and self._implausible_last(phases, set_travel):
                 phases = phases[:-1]
-            reps = self._pair(phases, first)
-            if len(phases) >= 3 and phases[0].kind != first and self.first_phase not in (ECCENTRIC, CONCENTRIC):
-                # The surviving phase of a first rep whose other phase was
-                # lost (see _first_phase) is that rep, not a setup move.
-                # (With a forced order, the leading lift to the top before
-                # the first negative is not a rep and stays out.)
-                lone = phases[0]
-                reps.insert(0, RepSegment(
-                    eccentric=lone if lone.kind == ECCENTRIC else None,
-                    concentric=lone if lone.kind == CONCENTRIC else None,
-                    first=first,
-                ))
+            reps = self._pair(phases, first, keep_lead=lost_first)
             if reps:
                 sets.append(
                     SetSegment(
@@ -262,21 +252,41 @@ class PhaseSegmenter:
             return self.first_phase
         if len(phases) == 1 and self.order_hint in (ECCENTRIC, CONCENTRIC):
             return self.order_hint
-        if self.order_hint in (ECCENTRIC, CONCENTRIC) and phases[0].kind == phases[-1].kind != self.order_hint:
-            # A set of an exercise with a known order (a bench press starts
-            # at the top) that opens *and* closes with the other phase kind
-            # (lift, descent, ..., lift) lost the first phase of its first
-            # rep; reading it as the reverse order would pair every lift with
-            # the next rep's descent.
+        if self._lost_first_phase(phases):
             return self.order_hint
         return phases[0].kind
 
+    def _lost_first_phase(self, phases: list[Phase]) -> bool:
+        """Whether the set's first rep lost its first phase (the order is not forced).
+
+        A set of an exercise with a known order (a bench press starts at the
+        top) that opens *and* closes with the other phase kind (lift,
+        descent, ..., lift): reading it as the reverse order would pair every
+        lift with the next rep's descent.
+        """
+        return (
+            self.first_phase not in (ECCENTRIC, CONCENTRIC)
+            and self.order_hint in (ECCENTRIC, CONCENTRIC)
+            and len(phases) >= 3
+            and phases[0].kind == phases[-1].kind != self.order_hint
+        )
+
     @staticmethod
-    def _pair(phases: list[Phase], first: str) -> list[RepSegment]:
+    def _pair(phases: list[Phase], first: str, *, keep_lead: bool = False) -> list[RepSegment]:
         reps: list[RepSegment] = []
         i = 0
-        # Skip a leading phase of the other kind (e.g. the lift to the top
-        # before the first negative when the order is forced).
+        if keep_lead and phases and phases[0].kind != first:
+            # The surviving phase of a first rep whose other phase was lost
+            # is that rep, not a setup move.
+            lone = phases[0]
+            reps.append(RepSegment(
+                eccentric=lone if lone.kind == ECCENTRIC else None,
+                concentric=lone if lone.kind == CONCENTRIC else None,
+                first=first,
+            ))
+            i = 1
+        # Skip any other leading phase of the other kind (e.g. the lift to the
+        # top before the first negative when the order is forced).
         while i < len(phases) and phases[i].kind != first:
             i += 1
         while i < len(phases):
