@@ -107,3 +107,35 @@ def test_norm_method_does_not_flip_a_sensor_turning_over(turns):
     quiet = (t < 1.8) | (t > 2.6)
     vertical = vertical_acceleration(acc, AccelerometerCalibration(np.zeros(3), G, 1), quiet, FS)
     assert np.max(np.abs(vertical)) < 1e-6
+
+
+def _curl(roll_deg: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rest, a 0.7 s curl up an arc (0.45 m up, 0.17 m out and back) with the bar rolling along, rest."""
+    t = np.arange(int(6.0 * FS)) / FS
+    u = np.clip((t - 2.0) / 0.7, 0, 1)
+    progress = 10 * u**3 - 15 * u**4 + 6 * u**5  # minimum jerk
+    z = 0.45 * progress
+    y = 0.15 * (4.3 * progress - 4.0 * progress**2)
+    acc_z = np.gradient(np.gradient(z, t), t)
+    acc_y = np.gradient(np.gradient(y, t), t)
+    roll = np.deg2rad(roll_deg) * progress  # the bar turns with the forearms
+    body = Rotation.from_rotvec(np.column_stack([roll, np.zeros_like(t), np.zeros_like(t)]))
+    mounting = Rotation.from_euler("xyz", [10, -25, 40], degrees=True)
+    world_force = np.column_stack([np.zeros_like(t), acc_y, acc_z + G])
+    acc = (body * mounting).inv().apply(world_force)
+    quiet = (t < 1.9) | (t > 2.8)
+    return t, acc, acc_z, quiet
+
+
+@pytest.mark.parametrize("roll_deg, tolerance_m_s", [(0.0, 0.02), (15.0, 0.02), (45.0, 0.05)])
+def test_a_lift_on_an_arc_gains_no_speed(roll_deg, tolerance_m_s):
+    t, acc, acc_z, quiet = _curl(roll_deg)
+    # The force's length alone: the horizontal acceleration of the arc reads
+    # as vertical, and the bar ends the lift moving at some tenths of m/s.
+    norm_speed_error = np.cumsum(np.linalg.norm(acc, axis=1) - G - acc_z) / FS
+    assert norm_speed_error[-1] > 0.15
+    vertical = vertical_acceleration(acc, AccelerometerCalibration(np.zeros(3), G, 1), quiet, FS)
+    # A roll is followed only approximately (by the progress of the lift).
+    assert abs(np.sum(vertical) / FS) < tolerance_m_s
+    speed_error = np.cumsum(vertical - acc_z) / FS
+    assert np.max(np.abs(speed_error)) < 0.4 * np.max(np.abs(norm_speed_error))

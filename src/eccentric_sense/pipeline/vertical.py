@@ -5,9 +5,12 @@ use a rotation-invariant estimate: the length of the calibrated specific
 force minus its length at rest.  For a bar that moves vertically this is
 exact; a horizontal acceleration ``a_h`` adds only ``a_h^2 / 2g`` (1 mm/s^2
 for a 0.15 m/s^2 sway), far below what a tilt error of an orientation filter
-would leak.  Gravity direction in the sensor frame (a long low-pass of the
-specific force, rotated with the gyroscope when there is one) is used only
-for the horizontal part, which the swinging rule needs.
+would leak.  A bar on an arc (a curl, a press) is the exception: there, in
+bursts of motion between two quiet poses, the force is projected on "up"
+interpolated between those poses (see ``_projected_bursts``).  Gravity
+direction in the sensor frame (a long low-pass of the specific force,
+rotated with the gyroscope when there is one) is otherwise used only for
+the horizontal part, which the swinging rule needs.
 """
 
 from __future__ import annotations
@@ -105,6 +108,8 @@ def vertical_acceleration(
     direction = force / np.maximum(norm, 1e-9)[:, None]
     up, calm = _up_direction(force, norm, direction, calibration.gravity_reading_mps2, sample_rate_hz)
     signed = np.where(_points_down(direction, calm, sample_rate_hz), -norm, norm)
+    if quiet is not None:
+        signed = _projected_bursts(force, direction, signed, quiet, sample_rate_hz)
     if quiet is None:
         reading = calibration.gravity_reading_mps2
     else:
@@ -146,6 +151,91 @@ def _up_direction(
         direction = np.column_stack([np.interp(index, index[calm], direction[calm, k]) for k in range(3)])
     up = lowpass_zero_phase(direction, cutoff_hz, sample_rate_hz, order=2)
     return up / np.maximum(row_norms(up), 1e-9)[:, None], calm
+
+
+def _projected_bursts(
+    force_mps2: np.ndarray,
+    direction: np.ndarray,
+    signed_norm: np.ndarray,
+    quiet: np.ndarray,
+    sample_rate_hz: float,
+    *,
+    max_burst_s: float = 6.0,
+    max_turn_deg: float = 90.0,
+    max_off_deg: float = 50.0,
+    min_norm_error_m_s: float = 0.08,
+    max_ratio: float = 0.5,
+) -> np.ndarray:
+    """Replace the force's length by its projection on "up" in bursts the norm method gets wrong.
+
+    The length of the specific force overstates the vertical acceleration by
+    about ``a_h^2 / 2g``.  For a bar moving on an arc that is not small: a
+    curl's 4 m/s^2 of centripetal acceleration adds 0.8 m/s^2, and a lift
+    gains 0.3-1 m/s of speed it never had.  Between two quiet stretches (a
+    *burst*: a lift, a stop, a whole rep) the pose on either side is known,
+    and the projection of the force on "up" is exact while the sensor keeps
+    its pose.  A bar that rolls on the way turns with the motion, so "up" is
+    interpolated between the two poses by the burst's progress (the share of
+    its path covered, from the norm method's own speed, which has the right
+    shape even where its level is off), not by time.
+
+    A burst keeps the norm method unless the projection passes every check:
+    it is at most ``max_burst_s`` long, bounded by quiet samples on both
+    sides; the poses on either side are less than ``max_turn_deg`` apart; the
+    force stays on average within ``max_off_deg`` of the interpolated "up"
+    (a sleeve spin turns the sensor away from both poses and fails this);
+    and it leaves the burst's change of speed at most ``max_ratio`` of the
+    norm method's, which must exceed ``min_norm_error_m_s``.  Bursts go from
+    rest to rest or to a slow cruise, so a large change of speed across one
+    is the norm method's error, and one the projection removes is the
+    evidence that it applies.  Everywhere else the two agree to second order.
+    """
+    fs = sample_rate_hz
+    m = quiet.size
+    bursts = mask_to_runs(~quiet)
+    if quiet.sum() < 2 or bursts.shape[0] == 0:
+        return signed_norm
+    starts, ends = bursts[:, 0], bursts[:, 1]
+    keep = (starts > 0) & (ends < m) & (ends - starts <= max_burst_s * fs) & (ends - starts >= 2)
+    starts, ends = starts[keep], ends[keep]
+    if starts.size == 0:
+        return signed_norm
+    # Every burst sample in one flat array, with the burst it belongs to.
+    lengths = ends - starts
+    first = np.cumsum(lengths) - lengths
+    burst = np.repeat(np.arange(starts.size), lengths)
+    offset = np.arange(lengths.sum()) - first[burst]
+    index = starts[burst] + offset
+
+    def within(values: np.ndarray) -> np.ndarray:
+        """Running sum of ``values`` restarted at each burst."""
+        total = np.cumsum(values)
+        return total - np.concatenate([[0.0], total])[first][burst]
+
+    reading = float(np.median(signed_norm[quiet]))
+    norm_acc = signed_norm[index] - reading
+    speed = within(norm_acc) / fs
+    norm_change = speed[first + lengths - 1]
+    # Progress along the path, from a speed that starts and ends at rest.
+    speed = speed - (offset + 1) / lengths[burst] * norm_change[burst]
+    path = within(np.abs(speed))
+    progress = path / np.maximum(path[first + lengths - 1], 1e-12)[burst]
+    before, after = direction[starts - 1], direction[ends]
+    up = (1.0 - progress)[:, None] * before[burst] + progress[:, None] * after[burst]
+    up /= np.maximum(row_norms(up), 1e-9)[:, None]
+    projected = np.einsum("ij,ij->i", force_mps2[index], up)
+    proj_change = np.bincount(burst, projected - reading, minlength=starts.size) / fs
+    mean_cos = np.bincount(burst, np.einsum("ij,ij->i", direction[index], up), minlength=starts.size) / lengths
+    use = (
+        (np.einsum("ij,ij->i", before, after) > np.cos(np.deg2rad(max_turn_deg)))
+        & (mean_cos > np.cos(np.deg2rad(max_off_deg)))
+        & (np.abs(norm_change) > min_norm_error_m_s)
+        & (np.abs(proj_change) < max_ratio * np.abs(norm_change))
+    )
+    result = signed_norm.copy()
+    chosen = use[burst]
+    result[index[chosen]] = projected[chosen]
+    return result
 
 
 def _points_down(direction: np.ndarray, calm: np.ndarray, sample_rate_hz: float, *, max_event_s: float = 1.0) -> np.ndarray:
