@@ -139,3 +139,23 @@ def test_a_lift_on_an_arc_gains_no_speed(roll_deg, tolerance_m_s):
     assert abs(np.sum(vertical) / FS) < tolerance_m_s
     speed_error = np.cumsum(vertical - acc_z) / FS
     assert np.max(np.abs(speed_error)) < 0.4 * np.max(np.abs(norm_speed_error))
+
+
+def test_the_braking_of_a_slow_negative_keeps_its_change_of_speed():
+    # A negative cruising down at 0.1 m/s brakes to a stop over 2 s while
+    # the bar rocks 8 degrees and back.  The burst starts in a cruise, so it
+    # really changes speed; the force's length is right, and the projection
+    # on a pose interpolated across the rocking reads less of the braking.
+    t = np.arange(int(8.0 * FS)) / FS
+    u = np.clip((t - 3.0) / 2.0, 0, 1)
+    speed = -0.1 * (1 - (10 * u**3 - 15 * u**4 + 6 * u**5))
+    acc_z = np.gradient(speed, t)
+    rock = np.deg2rad(8.0) * np.sin(np.pi * u) ** 2
+    body = Rotation.from_rotvec(np.column_stack([rock, np.zeros_like(t), np.zeros_like(t)]))
+    mounting = Rotation.from_euler("xyz", [-30, 15, 70], degrees=True)
+    world_force = np.column_stack([np.zeros_like(t), np.zeros_like(t), acc_z + G])
+    acc = (body * mounting).inv().apply(world_force)
+    quiet = (t < 2.95) | (t > 5.05)
+    vertical = vertical_acceleration(acc, AccelerometerCalibration(np.zeros(3), G, 1), quiet, FS)
+    assert np.sum(vertical) / FS == pytest.approx(0.1, abs=0.005)
+    assert vertical == pytest.approx(acc_z, abs=2e-3)

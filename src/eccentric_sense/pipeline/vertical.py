@@ -165,6 +165,8 @@ def _projected_bursts(
     max_off_deg: float = 50.0,
     min_norm_error_m_s: float = 0.08,
     max_ratio: float = 0.5,
+    min_horizontal_mps2: float = 1.5,
+    min_strong_share: float = 0.5,
 ) -> np.ndarray:
     """Replace the force's length by its projection on "up" in bursts the norm method gets wrong.
 
@@ -188,7 +190,13 @@ def _projected_bursts(
     norm method's, which must exceed ``min_norm_error_m_s``.  Bursts go from
     rest to rest or to a slow cruise, so a large change of speed across one
     is the norm method's error, and one the projection removes is the
-    evidence that it applies.  Everywhere else the two agree to second order.
+    evidence that it applies.  Not every such burst is at rest on both
+    sides, though: the braking of a slow negative starts in a cruise and
+    really changes speed.  So, last, at least ``min_strong_share`` of what
+    the norm adds over the projection must come from samples whose
+    horizontal force exceeds ``min_horizontal_mps2`` (a bar on an arc),
+    not from a pose interpolated a few degrees off across a gentle burst.
+    Everywhere else the two agree to second order.
     """
     fs = sample_rate_hz
     m = quiet.size
@@ -225,12 +233,20 @@ def _projected_bursts(
     up /= np.maximum(row_norms(up), 1e-9)[:, None]
     projected = np.einsum("ij,ij->i", force_mps2[index], up)
     proj_change = np.bincount(burst, projected - reading, minlength=starts.size) / fs
+    # What the norm adds over the projection is the horizontal part of the
+    # force.  Real horizontal acceleration (an arc) is large where it acts; a
+    # pose the interpolation gets slightly wrong adds a little everywhere.
+    horizontal = np.sqrt(np.maximum(row_norms(force_mps2[index]) ** 2 - projected**2, 0.0))
+    excess = signed_norm[index] - projected
+    strong_excess = np.bincount(burst, np.where(horizontal > min_horizontal_mps2, excess, 0.0), minlength=starts.size)
+    total_excess = np.bincount(burst, excess, minlength=starts.size)
     mean_cos = np.bincount(burst, np.einsum("ij,ij->i", direction[index], up), minlength=starts.size) / lengths
     use = (
         (np.einsum("ij,ij->i", before, after) > np.cos(np.deg2rad(max_turn_deg)))
         & (mean_cos > np.cos(np.deg2rad(max_off_deg)))
         & (np.abs(norm_change) > min_norm_error_m_s)
         & (np.abs(proj_change) < max_ratio * np.abs(norm_change))
+        & (strong_excess >= min_strong_share * total_excess)
     )
     result = signed_norm.copy()
     chosen = use[burst]
