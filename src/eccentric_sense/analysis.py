@@ -302,7 +302,7 @@ def _settle_boundaries(
     reach_s: float = 0.15,
     late_s: float = 1.0,
     late_lift_s: float = 2.5,
-    hold_m_s: float = 0.06,
+    hold_m_s: float = 0.10,
 ) -> list[SetSegment]:
     """Boundaries moved out of the pauses a velocity offset put inside a phase.
 
