@@ -6,9 +6,11 @@ from hypothesis import strategies as st
 
 from eccentric_sense.pipeline._runs import (
     block_spans,
+    interior_runs,
     mask_to_runs,
     moving_average,
     remove_short_runs,
+    run_members,
     runs_to_mask,
     split_runs,
 )
@@ -53,3 +55,20 @@ def test_moving_average_of_a_line_is_the_line_inside():
 def test_block_spans_skip_gaps_and_keep_order():
     block = np.array([-1, 0, 0, 0, -1, -1, 1, 1, 2])
     assert block_spans(block).tolist() == [[1, 4], [6, 8], [8, 9]]
+
+
+def test_interior_runs_need_false_on_both_sides_and_a_length_in_range():
+    mask = np.array([1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 0, 1], dtype=bool)
+    # [0, 1) and [12, 13) touch the ends; [7, 11) is longer than 3.
+    assert interior_runs(mask, 3).tolist() == [[2, 4], [5, 6]]
+    assert interior_runs(mask, 3, min_length=2).tolist() == [[2, 4]]
+
+
+@given(st.lists(st.booleans(), max_size=60))
+def test_run_members_lists_every_sample_of_every_run_once(values):
+    mask = np.array(values, dtype=bool)
+    runs = mask_to_runs(mask)
+    index, run, first = run_members(runs)
+    assert index.tolist() == np.flatnonzero(mask).tolist()
+    assert np.all((runs[run, 0] <= index) & (index < runs[run, 1]))
+    assert index[first].tolist() == runs[:, 0].tolist()

@@ -6,6 +6,7 @@ import numpy as np
 
 __all__ = [
     "mask_to_runs", "runs_to_mask", "remove_short_runs", "running_sum", "moving_average", "split_runs", "split_spans", "block_spans",
+    "interior_runs", "run_members",
 ]
 
 
@@ -20,6 +21,35 @@ def mask_to_runs(mask: np.ndarray) -> np.ndarray:
     # booleans directly: no int8 copy and diff, about three times faster).
     edges = np.flatnonzero(padded[1:] != padded[:-1])
     return edges.reshape(-1, 2)
+
+
+def interior_runs(mask: np.ndarray, max_length: float, min_length: int = 1) -> np.ndarray:
+    """Runs of ``True`` with ``False`` on both sides, ``min_length`` to ``max_length`` samples long.
+
+    With ``mask = ~quiet`` these are the bursts of motion between two quiet
+    stretches, whose poses and speeds on either side are known.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    runs = mask_to_runs(mask)
+    length = runs[:, 1] - runs[:, 0]
+    return runs[(runs[:, 0] > 0) & (runs[:, 1] < mask.size) & (length <= max_length) & (length >= min_length)]
+
+
+def run_members(runs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every sample of the (sorted, disjoint) ``runs`` in one flat array.
+
+    Returns
+    -------
+    index : sample index of each member
+    run : the run each member belongs to
+    first : position in the flat array where each run begins
+    """
+    runs = np.asarray(runs, dtype=np.intp).reshape(-1, 2)
+    lengths = runs[:, 1] - runs[:, 0]
+    first = np.cumsum(lengths) - lengths
+    run = np.repeat(np.arange(runs.shape[0]), lengths)
+    index = runs[run, 0] + np.arange(lengths.sum()) - first[run]
+    return index, run, first
 
 
 def runs_to_mask(runs: np.ndarray, size: int) -> np.ndarray:

@@ -32,7 +32,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import integrate, signal
 
-from ._runs import block_spans, mask_to_runs, moving_average, running_sum, runs_to_mask, split_runs, split_spans
+from ._runs import block_spans, interior_runs, mask_to_runs, moving_average, run_members, running_sum, runs_to_mask, split_runs, split_spans
 
 __all__ = ["DriftCorrectedIntegration", "estimate_bias_drift"]
 
@@ -814,10 +814,7 @@ def turn_rests(
     acc = np.asarray(vertical_acc_mps2, dtype=float)
     n = acc.size
     rests = np.zeros(n, dtype=bool)
-    bursts = mask_to_runs(~quiet)
-    if bursts.shape[0] == 0:
-        return rests
-    bursts = bursts[(bursts[:, 0] > 0) & (bursts[:, 1] < n) & ((bursts[:, 1] - bursts[:, 0]) <= max_burst_s * fs)]
+    bursts = interior_runs(~quiet, max_burst_s * fs)
     if bursts.shape[0] == 0:
         return rests
     speed = running_sum(acc) / fs  # speed gained since the first sample, before each sample
@@ -826,8 +823,7 @@ def turn_rests(
     change = speed[end] - speed[start]
     travel = (position[end] - position[start]) - (end - start) / fs * speed[start]
     # The peak speed inside each burst, from the extremes of the running speed.
-    inside = np.flatnonzero(runs_to_mask(bursts, n))
-    burst_of = np.searchsorted(start, inside, side="right") - 1
+    inside, burst_of, _ = run_members(bursts)
     peak = np.zeros(start.size)
     np.maximum.at(peak, burst_of, np.abs(speed[inside] - speed[start[burst_of]]))
     tolerance = np.maximum(max_change_m_s, relative_change * peak)

@@ -20,7 +20,7 @@ from scipy import signal
 from scipy.spatial.transform import Rotation
 
 from ..constants import STANDARD_GRAVITY
-from ._runs import block_spans, mask_to_runs, running_sum, split_runs
+from ._runs import block_spans, interior_runs, run_members, running_sum, split_runs
 from ._vectors import column_medians, component_norms, row_norms
 from .calibration import AccelerometerCalibration
 
@@ -108,11 +108,10 @@ def vertical_acceleration(
     direction = force / np.maximum(norm, 1e-9)[:, None]
     up, calm = _up_direction(force, norm, direction, calibration.gravity_reading_mps2, sample_rate_hz)
     signed = np.where(_points_down(direction, calm, sample_rate_hz), -norm, norm)
-    if quiet is not None:
-        signed = _projected_bursts(force, direction, signed, quiet, sample_rate_hz)
     if quiet is None:
         reading = calibration.gravity_reading_mps2
     else:
+        signed = _projected_bursts(force, direction, signed, quiet, sample_rate_hz)
         r0, b = gravity_reading_model(norm, up, quiet, piece=max(int(0.5 * sample_rate_hz), 2))
         reading = r0 + up @ b
     return (signed - reading) / calibration.scale
@@ -199,21 +198,14 @@ def _projected_bursts(
     Everywhere else the two agree to second order.
     """
     fs = sample_rate_hz
-    m = quiet.size
-    bursts = mask_to_runs(~quiet)
-    if quiet.sum() < 2 or bursts.shape[0] == 0:
+    bursts = interior_runs(~quiet, max_burst_s * fs, min_length=2)
+    if bursts.shape[0] == 0:
         return signed_norm
     starts, ends = bursts[:, 0], bursts[:, 1]
-    keep = (starts > 0) & (ends < m) & (ends - starts <= max_burst_s * fs) & (ends - starts >= 2)
-    starts, ends = starts[keep], ends[keep]
-    if starts.size == 0:
-        return signed_norm
-    # Every burst sample in one flat array, with the burst it belongs to.
     lengths = ends - starts
-    first = np.cumsum(lengths) - lengths
-    burst = np.repeat(np.arange(starts.size), lengths)
-    offset = np.arange(lengths.sum()) - first[burst]
-    index = starts[burst] + offset
+    # Every burst sample in one flat array, with the burst it belongs to.
+    index, burst, first = run_members(bursts)
+    offset = index - starts[burst]
 
     def within(values: np.ndarray) -> np.ndarray:
         """Running sum of ``values`` restarted at each burst."""
@@ -236,7 +228,7 @@ def _projected_bursts(
     # What the norm adds over the projection is the horizontal part of the
     # force.  Real horizontal acceleration (an arc) is large where it acts; a
     # pose the interpolation gets slightly wrong adds a little everywhere.
-    horizontal = np.sqrt(np.maximum(row_norms(force_mps2[index]) ** 2 - projected**2, 0.0))
+    horizontal = np.sqrt(np.maximum(signed_norm[index] ** 2 - projected**2, 0.0))
     excess = signed_norm[index] - projected
     strong_excess = np.bincount(burst, np.where(horizontal > min_horizontal_mps2, excess, 0.0), minlength=starts.size)
     total_excess = np.bincount(burst, excess, minlength=starts.size)
