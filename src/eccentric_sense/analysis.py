@@ -603,6 +603,52 @@ def _full_travel(phases: tuple[np.ndarray, ...], velocity: np.ndarray, fs: float
     return np.maximum(full, travel)
 
 
+def _burst_travel(
+    phases: tuple[np.ndarray, ...],
+    velocity: np.ndarray,
+    vertical: np.ndarray,
+    quiet: np.ndarray,
+    gap: np.ndarray,
+    fs: float,
+    *,
+    reach_s: float = 1.5,
+) -> np.ndarray:
+    """Travel of each phase integrated afresh between the rests either side of its peak; NaN where there are none.
+
+    The velocity a phase was measured on may hold a few cm/s of offset in
+    the hold after it (a cruise taken for a rest shifts the level), and the
+    phase then runs on through that hold: a squat's 0.53 m stand-up read
+    0.62-0.77 m.  The acceleration from the last quiet sample before the
+    peak to the first one after it, with the straight-line drift that puts
+    both at rest, does not depend on that offset (on the development draws
+    its travel is off by 3.6 % on average, against 10.7 % for the phases').
+    Both quiet samples must lie within ``reach_s`` of the peak and in one
+    gap-free block.
+    """
+    starts, ends, kinds, _ = phases
+    travel = np.full(kinds.size, np.nan)
+    quiet_index = np.flatnonzero(quiet)
+    if kinds.size == 0 or quiet_index.size == 0:
+        return travel
+    peaks = np.array([_peak_index(velocity, phases, i) for i in range(kinds.size)], dtype=np.intp)  # per phase
+    before = np.searchsorted(quiet_index, peaks) - 1
+    after = np.searchsorted(quiet_index, peaks)
+    usable = (before >= 0) & (after < quiet_index.size)
+    p = quiet_index[np.clip(before, 0, quiet_index.size - 1)]
+    q = quiet_index[np.clip(after, 0, quiet_index.size - 1)]
+    block = np.cumsum(gap)  # equal at two samples only when no gap lies between them
+    reach = reach_s * fs
+    usable &= (peaks - p <= reach) & (q - peaks <= reach) & (block[p] == block[q]) & (q > p)
+    # v(t) = C[t] - C[p] - (C[q] - C[p]) (t - p) / (q - p) over t = p..q, summed
+    # in closed form from running sums (no per-sample work).
+    c = np.concatenate([[0.0], np.cumsum(vertical)]) / fs
+    cc = np.concatenate([[0.0], np.cumsum(c)])
+    n = (q - p + 1).astype(float)
+    summed = (cc[q + 1] - cc[p]) - n * c[p] - (c[q] - c[p]) * n / 2.0
+    travel[usable] = (kinds * summed / fs)[usable]
+    return travel
+
+
 def _restore_lost_phases(
     kinematics: Kinematics,
     phases: tuple[np.ndarray, ...],
@@ -637,8 +683,11 @@ def _restore_lost_phases(
     """
     velocity = np.nan_to_num(kinematics.velocity_m_s).copy()
     starts, ends, kinds, travel = phases
-    # What the bar came back by: the lifts' whole travel (see _full_travel).
-    full_travel = _full_travel(phases, velocity, fs)
+    # What the bar came back by: the lifts' travel integrated afresh where
+    # rests bracket them (_burst_travel), else their whole travel in the
+    # velocity (_full_travel).
+    burst = _burst_travel(phases, velocity, vertical, quiet, kinematics.gap, fs)
+    full_travel = np.where(np.isfinite(burst), burst, _full_travel(phases, velocity, fs))
     acc_lp = kinematics.vertical_acc_lp_mps2
     changed = False
     window = max(int(round(rest_s * fs)), 2)
