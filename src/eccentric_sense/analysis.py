@@ -303,6 +303,8 @@ def _settle_boundaries(
     late_s: float = 1.0,
     late_lift_s: float = 2.5,
     hold_m_s: float = 0.10,
+    late_descent_s: float = 2.0,
+    onset_m_s: float = 0.01,
 ) -> list[SetSegment]:
     """Boundaries moved out of the pauses a velocity offset put inside a phase.
 
@@ -317,9 +319,12 @@ def _settle_boundaries(
     mean speed over the calm is under ``hold_m_s``: a bar can grind slowly
     to lockout, but not at a few cm/s for seconds.  A lift that starts
     inside a calm stretch ending within ``late_s``, followed by its push,
-    starts when the calm ends.  Descents
-    are not started this way: at the top the calm of a pause runs on into
-    the calm cruise of a slow negative, and nothing tells them apart.
+    starts when the calm ends.  A descent may start that way too, within
+    ``late_descent_s``, but only when its speed did not change in the calm
+    (under ``onset_m_s`` from the acceleration): the calm of a pause at the
+    top runs on into the calm start of a slow negative, whose easing into
+    its cruise does change the speed; a pause held "moving" by an offset
+    does not.
     """
     acc = kin.vertical_acc_lp_mps2
     fs = kin.sample_rate_hz
@@ -329,7 +334,9 @@ def _settle_boundaries(
     reach = max(int(reach_s * fs), 1)
     late = max(int(late_s * fs), 1)
     late_lift = max(int(late_lift_s * fs), 1)
+    late_descent = max(int(late_descent_s * fs), 1)
     velocity = np.nan_to_num(kin.velocity_m_s)
+    speed_change = np.concatenate([[0.0], np.cumsum(kin.vertical_acc_mps2)]) / fs
 
     def settle(phase: Phase | None) -> Phase | None:
         if phase is None:
@@ -338,9 +345,11 @@ def _settle_boundaries(
         start, end = phase.start_index, phase.end_index
         # The calm stretch the phase starts in, if it ends inside the phase before a push.
         k = int(np.searchsorted(calm[:, 1], start, side="right"))
-        if phase.kind == CONCENTRIC and k < calm.shape[0] and calm[k, 0] <= start + reach and start < calm[k, 1] < min(end, start + late):
+        late_start = late if phase.kind == CONCENTRIC else late_descent
+        if k < calm.shape[0] and calm[k, 0] <= start + reach and start < calm[k, 1] < min(end, start + late_start):
             after = sign * acc[calm[k, 1] : min(calm[k, 1] + int(0.5 * fs), end)]
-            if after.size and after.max() > CALM_M_S2:
+            steady = abs(float(speed_change[calm[k, 1]] - speed_change[calm[k, 0]])) < onset_m_s
+            if after.size and after.max() > CALM_M_S2 and (phase.kind == CONCENTRIC or steady):
                 start = int(calm[k, 1])
         # The calm stretch the phase ends in, if braking came before it.
         k = int(np.searchsorted(calm[:, 1], end - reach, side="right"))

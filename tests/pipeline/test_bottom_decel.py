@@ -126,3 +126,27 @@ def test_a_lift_held_two_seconds_by_an_offset_is_cut_but_a_slow_grind_is_not(cru
         assert settled.end_s == pytest.approx(calm_start / FS, abs=0.06)
     else:
         assert settled.end_index == end
+
+
+@pytest.mark.parametrize("ease_m_s2, moved", [(0.0, True), (0.12, False)])
+def test_a_descent_started_early_by_an_offset_pause_starts_at_the_push_but_a_slow_ease_in_stays(ease_m_s2, moved):
+    # 1.5 s at the top, then the push down into a 0.25 m/s descent.  With no
+    # change of speed in the calm (a pause that an offset kept "moving"), the
+    # descent starts where the calm ends, at the push.  A slow negative that
+    # eases into a 3 cm/s cruise in the calm, then speeds up, changed speed
+    # there: its start stays.
+    from eccentric_sense.analysis import _settle_boundaries
+    from eccentric_sense.pipeline.types import RepSegment, SetSegment
+
+    ease = -_hump(ease_m_s2, 0.5) if ease_m_s2 else np.zeros(int(0.5 * FS))
+    acc = np.concatenate([np.zeros(100), ease, -_hump(1.0, 0.5), np.zeros(100), _hump(1.0, 0.5), np.zeros(100)])
+    kin = _kinematics(acc)
+    start = int(0.6 * FS)
+    end = int(3.5 * FS)
+    descent = _phase("eccentric", start, end)
+    sets = [SetSegment(reps=(RepSegment(eccentric=descent, concentric=None, first="eccentric"),), start_s=start / FS, end_s=end / FS, first="eccentric")]
+    settled = _settle_boundaries(sets, kin)[0].reps[0].eccentric
+    if moved:
+        assert 1.5 <= settled.start_s <= 1.65
+    else:
+        assert settled.start_index == start
