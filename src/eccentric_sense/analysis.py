@@ -304,7 +304,8 @@ def _settle_boundaries(
     late_lift_s: float = 2.5,
     hold_m_s: float = 0.10,
     late_descent_s: float = 2.0,
-    onset_m_s: float = 0.01,
+    onset_m_s: float = 0.02,
+    offset_m_s: float = 0.10,
 ) -> list[SetSegment]:
     """Boundaries moved out of the pauses a velocity offset put inside a phase.
 
@@ -320,11 +321,13 @@ def _settle_boundaries(
     to lockout, but not at a few cm/s for seconds.  A lift that starts
     inside a calm stretch ending within ``late_s``, followed by its push,
     starts when the calm ends.  A descent may start that way too, within
-    ``late_descent_s``, but only when its speed did not change in the calm
-    (under ``onset_m_s`` from the acceleration): the calm of a pause at the
-    top runs on into the calm start of a slow negative, whose easing into
-    its cruise does change the speed; a pause held "moving" by an offset
-    does not.
+    ``late_descent_s``, but only from the first calm after the phase before
+    it, when its speed did not change in the calm (under ``onset_m_s`` from
+    the acceleration) and stayed under ``offset_m_s``: the calm of a pause
+    at the top runs on into the calm start of a slow negative, whose easing
+    into its cruise does change the speed, and a negative that pushes off
+    into a cruise before speeding up is calm in its cruise, after a first
+    calm at the top; a pause held "moving" by an offset is neither.
     """
     acc = kin.vertical_acc_lp_mps2
     fs = kin.sample_rate_hz
@@ -338,7 +341,7 @@ def _settle_boundaries(
     velocity = np.nan_to_num(kin.velocity_m_s)
     speed_change = np.concatenate([[0.0], np.cumsum(kin.vertical_acc_mps2)]) / fs
 
-    def settle(phase: Phase | None) -> Phase | None:
+    def settle(phase: Phase | None, previous_end: int = -1) -> Phase | None:
         if phase is None:
             return None
         sign = 1.0 if phase.kind == CONCENTRIC else -1.0
@@ -348,7 +351,14 @@ def _settle_boundaries(
         late_start = late if phase.kind == CONCENTRIC else late_descent
         if k < calm.shape[0] and calm[k, 0] <= start + reach and start < calm[k, 1] < min(end, start + late_start):
             after = sign * acc[calm[k, 1] : min(calm[k, 1] + int(0.5 * fs), end)]
-            steady = abs(float(speed_change[calm[k, 1]] - speed_change[calm[k, 0]])) < onset_m_s
+            # A pause held "moving" by an offset: the first calm after the
+            # phase before (a calm after a second push is a cruise, really
+            # moving), the speed did not change in it, and the offset is small.
+            steady = (
+                (k > 0 and calm[k - 1, 1] <= previous_end)
+                and abs(float(speed_change[calm[k, 1]] - speed_change[calm[k, 0]])) < onset_m_s
+                and float(np.mean(np.abs(velocity[start : calm[k, 1]]))) < offset_m_s
+            )
             if after.size and after.max() > CALM_M_S2 and (phase.kind == CONCENTRIC or steady):
                 start = int(calm[k, 1])
         # The calm stretch the phase ends in, if braking came before it.
@@ -367,10 +377,21 @@ def _settle_boundaries(
         end_s = kin.time_s[end] if end != phase.end_index else phase.end_s
         return replace(phase, start_index=start, end_index=end, start_s=float(start_s), end_s=float(end_s))
 
-    return [
-        replace(s, reps=tuple(replace(r, eccentric=settle(r.eccentric), concentric=settle(r.concentric)) for r in s.reps))
-        for s in segments
-    ]
+    def settle_set(segment: SetSegment) -> SetSegment:
+        ends = sorted(p.end_index for r in segment.reps for p in (r.eccentric, r.concentric) if p is not None)
+
+        def before(phase: Phase | None) -> int:
+            if phase is None:
+                return -1
+            earlier = [e for e in ends if e <= phase.start_index]  # per phase of one set: a handful
+            return earlier[-1] if earlier else -1
+
+        reps = tuple(
+            replace(r, eccentric=settle(r.eccentric, before(r.eccentric)), concentric=settle(r.concentric)) for r in segment.reps
+        )
+        return replace(segment, reps=reps)
+
+    return [settle_set(s) for s in segments]
 
 
 def rep_table(kin: Kinematics, segments: list[SetSegment], settings: AnalysisSettings) -> pd.DataFrame:

@@ -128,25 +128,38 @@ def test_a_lift_held_two_seconds_by_an_offset_is_cut_but_a_slow_grind_is_not(cru
         assert settled.end_index == end
 
 
-@pytest.mark.parametrize("ease_m_s2, moved", [(0.0, True), (0.12, False)])
-def test_a_descent_started_early_by_an_offset_pause_starts_at_the_push_but_a_slow_ease_in_stays(ease_m_s2, moved):
-    # 1.5 s at the top, then the push down into a 0.25 m/s descent.  With no
-    # change of speed in the calm (a pause that an offset kept "moving"), the
-    # descent starts where the calm ends, at the push.  A slow negative that
-    # eases into a 3 cm/s cruise in the calm, then speeds up, changed speed
-    # there: its start stays.
+@pytest.mark.parametrize("top, moved", [("pause", True), ("ease", False), ("push_off", False)])
+def test_a_descent_started_early_by_an_offset_pause_starts_at_the_push_but_a_slow_start_stays(top, moved):
+    # A lift, 1 s at the top, then the push down into a 0.25 m/s descent.
+    # "pause": nothing changes speed in the calm at the top (a pause that an
+    # offset kept "moving"), so the descent starts where the calm ends, at
+    # the push.  "ease": a slow negative eases into a 3 cm/s cruise in that
+    # calm (its speed changes there), then speeds up.  "push_off": it pushes
+    # off into a 6 cm/s cruise, calm again, then speeds up; that cruise is
+    # the second calm after the lift.  Both keep their start.
     from eccentric_sense.analysis import _settle_boundaries
     from eccentric_sense.pipeline.types import RepSegment, SetSegment
 
-    ease = -_hump(ease_m_s2, 0.5) if ease_m_s2 else np.zeros(int(0.5 * FS))
-    acc = np.concatenate([np.zeros(100), ease, -_hump(1.0, 0.5), np.zeros(100), _hump(1.0, 0.5), np.zeros(100)])
+    lift = np.concatenate([np.zeros(50), _hump(5.0, 0.35), -_hump(4.0, 0.35)])
+    pause = np.zeros(100)
+    if top == "pause":
+        slow = np.zeros(60)
+    elif top == "ease":
+        slow = np.concatenate([-_hump(0.12, 0.5), np.zeros(10)])
+    else:
+        slow = np.concatenate([-_hump(0.8, 0.15), np.zeros(45)])
+    fast = np.concatenate([-_hump(1.0, 0.5), np.zeros(100), _hump(1.0, 0.5), np.zeros(100)])
+    acc = np.concatenate([lift, pause, slow, fast])
     kin = _kinematics(acc)
-    start = int(0.6 * FS)
-    end = int(3.5 * FS)
+    lift_phase = _phase("concentric", 50, lift.size)
+    start = lift.size + (10 if top != "push_off" else pause.size + 5)
+    end = acc.size - 100
     descent = _phase("eccentric", start, end)
-    sets = [SetSegment(reps=(RepSegment(eccentric=descent, concentric=None, first="eccentric"),), start_s=start / FS, end_s=end / FS, first="eccentric")]
+    push = lift.size + pause.size + slow.size
+    sets = [SetSegment(reps=(RepSegment(eccentric=descent, concentric=lift_phase, first="concentric"),),
+                       start_s=0.5, end_s=end / FS, first="concentric")]
     settled = _settle_boundaries(sets, kin)[0].reps[0].eccentric
     if moved:
-        assert 1.5 <= settled.start_s <= 1.65
+        assert push / FS <= settled.start_s <= push / FS + 0.15
     else:
         assert settled.start_index == start
