@@ -718,6 +718,14 @@ def _restore_lost_phases(
     # velocity (_full_travel).
     burst = _burst_travel(phases, velocity, vertical, quiet, kinematics.gap, fs)
     full_travel = np.where(np.isfinite(burst), burst, _full_travel(phases, velocity, fs))
+    # A lift without rests around its peak (a re-grip in the hold) takes the
+    # median of its set's lifts that have them: the reps of a set cover
+    # about the same range, and its own phase may have run on.
+    for j in np.flatnonzero(~np.isfinite(burst)):  # per phase without its own burst travel
+        same = _set_members(phases, j, fs, set_break_s)
+        known = burst[same][np.isfinite(burst[same])]
+        if known.size >= 2:
+            full_travel[j] = float(np.median(known))
     acc_lp = kinematics.vertical_acc_lp_mps2
     changed = False
     window = max(int(round(rest_s * fs)), 2)
@@ -768,6 +776,15 @@ def _restore_lost_phases(
             curved_min_s=curved_min_s, short_fraction=short_fraction,
         )
     return velocity if changed else None
+
+
+def _set_members(phases: tuple[np.ndarray, ...], j: int, fs: float, set_break_s: float) -> np.ndarray:
+    """Indices of the phases of phase ``j``'s kind in its set (phases closer than ``set_break_s``)."""
+    starts, ends, kinds, _ = phases
+    breaks = np.flatnonzero(starts[1:] - ends[:-1] > set_break_s * fs) + 1
+    first = int(breaks[breaks <= j].max()) if (breaks <= j).any() else 0
+    last = int(breaks[breaks > j].min()) if (breaks > j).any() else kinds.size
+    return np.flatnonzero(kinds[first:last] == kinds[j]) + first
 
 
 def _set_travel(phases: tuple[np.ndarray, ...], j: int, fs: float, set_break_s: float) -> float:

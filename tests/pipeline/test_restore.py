@@ -240,3 +240,35 @@ def test_lift_that_ran_on_through_an_offset_hold_is_measured_from_the_accelerati
     assert restored is not None
     cruise = slice(span.start + int(1 * FS), span.stop - int(1 * FS))
     assert np.mean(restored[cruise]) == pytest.approx(np.mean(v_true[cruise]), rel=0.02)
+
+
+def test_lift_without_rests_around_it_takes_its_sets_travel():
+    # Three negative-only reps.  After the second lift the lifter re-grips
+    # for 2 s (the bar wobbles at +-1 cm/s: no quiet sample near the lift's
+    # peak) and an offset of +0.06 m/s ran that lift's phase on by 9 cm.
+    # With no rests of its own to integrate between, it takes the median
+    # travel of the set's other lifts, and the negative after it comes back
+    # at its true speed.
+    v_one, span = _negative_only()
+    rest = np.zeros(int(2 * FS))
+    n_lift = int(1.0 * FS)
+    lift = v_one[rest.size : rest.size + n_lift]
+    descent = v_one[span]
+    t_wobble = np.arange(int(2 * FS)) / FS
+    wobble = 0.01 * np.sin(2 * np.pi * 3.0 * t_wobble)
+    v_true = np.concatenate([rest, lift, rest, descent, rest, lift, wobble, descent, rest, lift, rest])
+    second_lift_end = 3 * rest.size + 2 * n_lift + descent.size
+    second = slice(second_lift_end + wobble.size, second_lift_end + wobble.size + descent.size)
+    acc = np.gradient(v_true) * FS
+    quiet = np.abs(acc) < 0.005
+    quiet[second_lift_end : second_lift_end + wobble.size] = False  # a moving-deviation detector sees the wobble whole
+    erased = v_true.copy()
+    erased[second] = 0.0
+    erased[second_lift_end : second_lift_end + int(1.5 * FS)] += 0.06
+    t = np.arange(v_true.size) / FS
+    phases = PhaseSegmenter().detect(t, erased).phases_
+    assert phases[2].tolist() == [1, -1, 1, 1]
+    restored = _restore_lost_phases(_kinematics_for(erased, acc, quiet), phases, quiet, acc, FS, 20.0)
+    assert restored is not None
+    cruise = slice(second.start + int(1 * FS), second.stop - int(1 * FS))
+    assert np.mean(restored[cruise]) == pytest.approx(np.mean(v_true[cruise]), rel=0.03)
