@@ -653,7 +653,8 @@ def _burst_travel(
     both at rest, does not depend on that offset (on the development draws
     its travel is off by 3.6 % on average, against 10.7 % for the phases').
     Both quiet samples must lie within ``reach_s`` of the peak and in one
-    gap-free block.
+    gap-free block, and the result within a factor of two of the phase's
+    own travel.
     """
     starts, ends, kinds, _ = phases
     travel = np.full(kinds.size, np.nan)
@@ -675,7 +676,12 @@ def _burst_travel(
     cc = np.concatenate([[0.0], np.cumsum(c)])
     n = (q - p + 1).astype(float)
     summed = (cc[q + 1] - cc[p]) - n * c[p] - (c[q] - c[p]) * n / 2.0
-    travel[usable] = (kinds * summed / fs)[usable]
+    fresh = kinds * summed / fs
+    # A run-on offset adds tens of percent to a phase, not a factor of two:
+    # further apart, the quiet samples found are not the rests around it
+    # (the top of a slow lift can be quiet too).
+    usable &= (fresh > 0.5 * phases[3]) & (fresh < 2.0 * phases[3])
+    travel[usable] = fresh[usable]
     return travel
 
 

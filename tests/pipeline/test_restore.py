@@ -272,3 +272,27 @@ def test_lift_without_rests_around_it_takes_its_sets_travel():
     assert restored is not None
     cruise = slice(second.start + int(1 * FS), second.stop - int(1 * FS))
     assert np.mean(restored[cruise]) == pytest.approx(np.mean(v_true[cruise]), rel=0.03)
+
+
+def test_burst_travel_is_the_lifts_travel_between_rests_and_refused_between_quiet_samples_inside_it():
+    from eccentric_sense.analysis import _burst_travel
+
+    v_true, _ = _negative_only()
+    acc = np.gradient(v_true) * FS
+    t = np.arange(v_true.size) / FS
+    quiet = np.abs(acc) < 0.005
+    phases = PhaseSegmenter().detect(t, v_true).phases_
+    lifts = np.flatnonzero(phases[2] == 1)
+    gap = np.zeros(v_true.size, dtype=bool)
+    travel = _burst_travel(phases, v_true, acc, quiet, gap, FS)
+    true_travel = np.sum(v_true[v_true > 0]) / FS / lifts.size
+    assert travel[lifts] == pytest.approx(true_travel, rel=0.01)
+    # Quiet samples near the peak of the first lift (the top of a slow lift
+    # can read quiet): integrating between them gives a sliver of the lift,
+    # which is refused rather than used.
+    peak = int(phases[0][lifts[0]] + np.argmax(v_true[phases[0][lifts[0]] : phases[1][lifts[0]]]))
+    inner = quiet.copy()
+    inner[[peak - 5, peak + 5]] = True
+    sliver = _burst_travel(phases, v_true, acc, inner, gap, FS)
+    assert np.isnan(sliver[lifts[0]])
+    assert sliver[lifts[1]] == pytest.approx(true_travel, rel=0.01)
