@@ -667,7 +667,7 @@ def _burst_travel(
     usable = (before >= 0) & (after < quiet_index.size)
     p = quiet_index[np.clip(before, 0, quiet_index.size - 1)]
     q = quiet_index[np.clip(after, 0, quiet_index.size - 1)]
-    block = np.cumsum(gap)  # equal at two samples only when no gap lies between them
+    block = np.cumsum(gap) if gap.any() else np.zeros(gap.size, dtype=np.intp)  # equal at two samples only when no gap lies between them
     reach = reach_s * fs
     usable &= (peaks - p <= reach) & (q - peaks <= reach) & (block[p] == block[q]) & (q > p)
     # v(t) = C[t] - C[p] - (C[q] - C[p]) (t - p) / (q - p) over t = p..q, summed
@@ -719,19 +719,6 @@ def _restore_lost_phases(
     """
     velocity = np.nan_to_num(kinematics.velocity_m_s).copy()
     starts, ends, kinds, travel = phases
-    # What the bar came back by: the lifts' travel integrated afresh where
-    # rests bracket them (_burst_travel), else their whole travel in the
-    # velocity (_full_travel).
-    burst = _burst_travel(phases, velocity, vertical, quiet, kinematics.gap, fs)
-    full_travel = np.where(np.isfinite(burst), burst, _full_travel(phases, velocity, fs))
-    # A lift without rests around its peak (a re-grip in the hold) takes the
-    # median of its set's lifts that have them: the reps of a set cover
-    # about the same range, and its own phase may have run on.
-    for j in np.flatnonzero(~np.isfinite(burst)):  # per phase without its own burst travel
-        same = _set_members(phases, j, fs, set_break_s)
-        known = burst[same][np.isfinite(burst[same])]
-        if known.size >= 2:
-            full_travel[j] = float(np.median(known))
     acc_lp = kinematics.vertical_acc_lp_mps2
     changed = False
     window = max(int(round(rest_s * fs)), 2)
@@ -746,6 +733,21 @@ def _restore_lost_phases(
         (kinds[:-2] == kinds[2:]) & (kinds[1:-1] != kinds[:-2]) & (travel[1:-1] < short_fraction * mean_travel)
     )
     stretches = sorted([(int(i), int(i) + 1) for i in lost] + [(int(i), int(i) + 2) for i in partial])
+    if not stretches and not lead_kind:
+        return None
+    # What the bar came back by: the lifts' travel integrated afresh where
+    # rests bracket them (_burst_travel), else their whole travel in the
+    # velocity (_full_travel).
+    burst = _burst_travel(phases, velocity, vertical, quiet, kinematics.gap, fs)
+    full_travel = np.where(np.isfinite(burst), burst, _full_travel(phases, velocity, fs))
+    # A lift without rests around its peak (a re-grip in the hold) takes the
+    # median of its set's lifts that have them: the reps of a set cover
+    # about the same range, and its own phase may have run on.
+    for j in np.flatnonzero(~np.isfinite(burst)):  # per phase without its own burst travel
+        same = _set_members(phases, j, fs, set_break_s)
+        known = burst[same][np.isfinite(burst[same])]
+        if known.size >= 2:
+            full_travel[j] = float(np.median(known))
     for i, j in stretches:  # per stretch with a lost return
         kind = int(kinds[i])
         peak_1, peak_2 = _peak_index(velocity, phases, i), _peak_index(velocity, phases, j)
