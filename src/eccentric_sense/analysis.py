@@ -295,6 +295,22 @@ def _tempo(ecc: float, pause_bottom: float, con: float, pause_top: float) -> str
     return f"{whole(ecc)}-{whole(pause_bottom)}-{whole(con)}-{whole(pause_top)}"
 
 
+def _calm_speed_change(acc: np.ndarray, speed_change: np.ndarray, lo: int, hi: int, fs: float, detrend: bool) -> float:
+    """Change of speed over the calm ``[lo, hi)``, beyond its median acceleration if ``detrend``.
+
+    Without a gyroscope a bar at rest reads a pose-dependent offset of a few
+    mg all along the calm (10 cm/s over 2.5 s); a slow negative easing into
+    its cruise adds a bump on top of it, and taking the median out keeps
+    the bump and drops the offset.  With a gyroscope the offset is small and
+    the plain change is the better measure: in a short calm a slow ease-in
+    is much of the median itself.
+    """
+    change = float(speed_change[hi] - speed_change[lo])
+    if not detrend:
+        return change
+    return change - float(np.median(acc[lo:hi])) * (hi - lo) / fs
+
+
 def _settle_boundaries(
     segments: list[SetSegment],
     kin: Kinematics,
@@ -306,6 +322,7 @@ def _settle_boundaries(
     late_descent_s: float = 2.0,
     onset_m_s: float = 0.02,
     offset_m_s: float = 0.10,
+    detrend_calm: bool = False,
 ) -> list[SetSegment]:
     """Boundaries moved out of the pauses a velocity offset put inside a phase.
 
@@ -356,7 +373,7 @@ def _settle_boundaries(
             # moving), the speed did not change in it, and the offset is small.
             steady = (
                 (k > 0 and calm[k - 1, 1] <= previous_end)
-                and abs(float(speed_change[calm[k, 1]] - speed_change[calm[k, 0]])) < onset_m_s
+                and abs(_calm_speed_change(kin.vertical_acc_mps2, speed_change, int(calm[k, 0]), int(calm[k, 1]), fs, detrend_calm)) < onset_m_s
                 and float(np.mean(np.abs(velocity[start : calm[k, 1]]))) < offset_m_s
             )
             if after.size and after.max() > CALM_M_S2 and (phase.kind == CONCENTRIC or steady):
@@ -1103,7 +1120,7 @@ def analyze(
         )
         segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
     diagnostics["still_fraction"] = float(kinematics.still.mean())
-    segments = _settle_boundaries(segmenter.sets_, kinematics)
+    segments = _settle_boundaries(segmenter.sets_, kinematics, detrend_calm=state.uniform.gyr_rads is None)
     reps = rep_table(kinematics, segments, settings)
     sets = set_table(reps, segments)
     return AnalysisResult(

@@ -163,3 +163,35 @@ def test_a_descent_started_early_by_an_offset_pause_starts_at_the_push_but_a_slo
         assert push / FS <= settled.start_s <= push / FS + 0.15
     else:
         assert settled.start_index == start
+
+
+@pytest.mark.parametrize("top, detrend, moved", [("pause", True, True), ("pause", False, False), ("ease", True, False)])
+def test_an_accelerometer_offset_in_the_calm_is_taken_out_without_a_gyroscope(top, detrend, moved):
+    # The same lift, 1 s pause (or ease into a 3 cm/s cruise) and push as
+    # above, read with a 4 mg offset (0.04 m/s^2) all along: 10 cm/s over
+    # the calm, which alone would say "the speed changed".  Without a
+    # gyroscope such offsets are normal and the calm's median acceleration
+    # is taken out, so the pause starts the descent at the push and the ease
+    # still keeps its start; with a gyroscope the offset is not expected
+    # and the plain change decides.
+    from eccentric_sense.analysis import _settle_boundaries
+    from eccentric_sense.pipeline.types import RepSegment, SetSegment
+
+    lift = np.concatenate([np.zeros(50), _hump(5.0, 0.35), -_hump(4.0, 0.35)])
+    pause = np.zeros(150)
+    slow = np.zeros(60) if top == "pause" else np.concatenate([-_hump(0.12, 0.5), np.zeros(10)])
+    fast = np.concatenate([-_hump(1.0, 0.5), np.zeros(100), _hump(1.0, 0.5), np.zeros(100)])
+    acc = np.concatenate([lift, pause, slow, fast]) - 0.04
+    kin = _kinematics(acc)
+    lift_phase = _phase("concentric", 50, lift.size)
+    start = lift.size + 40
+    end = acc.size - 100
+    push = lift.size + pause.size + slow.size
+    descent = _phase("eccentric", start, end)
+    sets = [SetSegment(reps=(RepSegment(eccentric=descent, concentric=lift_phase, first="concentric"),),
+                       start_s=0.5, end_s=end / FS, first="concentric")]
+    settled = _settle_boundaries(sets, kin, detrend_calm=detrend)[0].reps[0].eccentric
+    if moved:
+        assert push / FS <= settled.start_s <= push / FS + 0.15
+    else:
+        assert settled.start_index == start
