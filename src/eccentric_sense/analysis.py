@@ -818,12 +818,8 @@ def _set_travel(phases: tuple[np.ndarray, ...], j: int, fs: float, set_break_s: 
     The reps of a set cover about the same range, and the median is not
     thrown by one phase whose end ran on with a drifting velocity.
     """
-    starts, ends, kinds, travel = phases
-    later = np.arange(j, kinds.size)
-    breaks = np.flatnonzero(starts[later[1:]] - ends[later[:-1]] > set_break_s * fs)
-    last = int(later[breaks[0]]) if breaks.size else kinds.size - 1
-    same = np.flatnonzero(kinds[j : last + 1] == kinds[j]) + j
-    return float(np.median(travel[same]))
+    same = _set_members(phases, j, fs, set_break_s)
+    return float(np.median(phases[3][same[same >= j]]))
 
 
 def _restore_lost_lead(
