@@ -184,6 +184,31 @@ def test_first_descent_takes_the_sets_travel_not_one_overrun_lift():
     assert -restored[span].sum() / FS == pytest.approx(travel, abs=0.02)
 
 
+def _erased(v_true, span, *, offset_from=None, not_quiet=None):
+    """What the analysis saw: the negative in ``span`` pinned to zero as a rest.
+
+    Returns the acceleration, the quiet mask (``not_quiet`` samples taken out,
+    as a moving-deviation detector would see a wobble whole), the erased
+    velocity (with a +0.06 m/s offset for 1.5 s from ``offset_from``, which
+    runs a lift's phase on) and its phases.
+    """
+    acc = np.gradient(v_true) * FS
+    quiet = np.abs(acc) < 0.005
+    if not_quiet is not None:
+        quiet[not_quiet] = False
+    erased = v_true.copy()
+    erased[span] = 0.0
+    if offset_from is not None:
+        erased[offset_from : offset_from + int(1.5 * FS)] += 0.06
+    phases = PhaseSegmenter().detect(np.arange(v_true.size) / FS, erased).phases_
+    return acc, quiet, erased, phases
+
+
+def _inner(span):
+    """The cruise of a restored negative, a second in from either end."""
+    return slice(span.start + int(1 * FS), span.stop - int(1 * FS))
+
+
 def test_restored_negative_covers_the_lifts_whole_travel_not_only_the_part_over_0_02():
     # A lift spends its first and last 0.1 s under the 0.02 m/s phase
     # threshold, where the bar still travels nearly 1 % of the range; the
@@ -203,17 +228,12 @@ def test_restored_negative_covers_the_lifts_whole_travel_not_only_the_part_over_
     v_true = np.concatenate([rest, lift, rest, descent, rest, lift, rest])
     start = 2 * rest.size + lift.size
     span = slice(start, start + descent.size)
-    acc = np.gradient(v_true) * FS
-    quiet = np.abs(acc) < 0.005
-    erased = v_true.copy()
-    erased[span] = 0.0
-    t = np.arange(v_true.size) / FS
-    phases = PhaseSegmenter().detect(t, erased).phases_
+    acc, quiet, erased, phases = _erased(v_true, span)
     assert phases[2].tolist() == [1, 1]
     assert phases[3][0] < 0.995 * whole  # the phase leaves the tails out
     restored = _restore_lost_phases(_kinematics_for(erased, acc, quiet), phases, quiet, acc, FS, 20.0)
     assert restored is not None
-    inner = slice(span.start + int(1 * FS), span.stop - int(1 * FS))
+    inner = _inner(span)
     assert np.mean(restored[inner]) == pytest.approx(np.mean(v_true[inner]), rel=0.006)
 
 
@@ -225,20 +245,14 @@ def test_lift_that_ran_on_through_an_offset_hold_is_measured_from_the_accelerati
     # from the acceleration between the rests around their peaks, which the
     # offset does not touch.
     v_true, span = _negative_only()
-    acc = np.gradient(v_true) * FS
-    quiet = np.abs(acc) < 0.005
-    erased = v_true.copy()
-    erased[span] = 0.0
     first_lift_end = int(np.flatnonzero(np.diff((v_true > 0).astype(int)) == -1)[0]) + 1
-    erased[first_lift_end : first_lift_end + int(1.5 * FS)] += 0.06
-    t = np.arange(v_true.size) / FS
-    phases = PhaseSegmenter().detect(t, erased).phases_
+    acc, quiet, erased, phases = _erased(v_true, span, offset_from=first_lift_end)
     assert phases[2].tolist() == [1, 1]
     lift_travel = np.sum(v_true[v_true > 0]) / FS / 2
     assert phases[3][0] > lift_travel + 0.08  # the first lift's phase took in the offset
     restored = _restore_lost_phases(_kinematics_for(erased, acc, quiet), phases, quiet, acc, FS, 20.0)
     assert restored is not None
-    cruise = slice(span.start + int(1 * FS), span.stop - int(1 * FS))
+    cruise = _inner(span)
     assert np.mean(restored[cruise]) == pytest.approx(np.mean(v_true[cruise]), rel=0.02)
 
 
@@ -259,18 +273,12 @@ def test_lift_without_rests_around_it_takes_its_sets_travel():
     v_true = np.concatenate([rest, lift, rest, descent, rest, lift, wobble, descent, rest, lift, rest])
     second_lift_end = 3 * rest.size + 2 * n_lift + descent.size
     second = slice(second_lift_end + wobble.size, second_lift_end + wobble.size + descent.size)
-    acc = np.gradient(v_true) * FS
-    quiet = np.abs(acc) < 0.005
-    quiet[second_lift_end : second_lift_end + wobble.size] = False  # a moving-deviation detector sees the wobble whole
-    erased = v_true.copy()
-    erased[second] = 0.0
-    erased[second_lift_end : second_lift_end + int(1.5 * FS)] += 0.06
-    t = np.arange(v_true.size) / FS
-    phases = PhaseSegmenter().detect(t, erased).phases_
+    wobbling = slice(second_lift_end, second_lift_end + wobble.size)
+    acc, quiet, erased, phases = _erased(v_true, second, offset_from=second_lift_end, not_quiet=wobbling)
     assert phases[2].tolist() == [1, -1, 1, 1]
     restored = _restore_lost_phases(_kinematics_for(erased, acc, quiet), phases, quiet, acc, FS, 20.0)
     assert restored is not None
-    cruise = slice(second.start + int(1 * FS), second.stop - int(1 * FS))
+    cruise = _inner(second)
     assert np.mean(restored[cruise]) == pytest.approx(np.mean(v_true[cruise]), rel=0.03)
 
 
