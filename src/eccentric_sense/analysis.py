@@ -323,6 +323,9 @@ def _settle_boundaries(
     onset_m_s: float = 0.02,
     offset_m_s: float = 0.10,
     detrend_calm: bool = False,
+    offset_descent_s: float = 4.0,
+    offset_min_s: float = 0.75,
+    covered_fraction: float = 0.9,
 ) -> list[SetSegment]:
     """Boundaries moved out of the pauses a velocity offset put inside a phase.
 
@@ -345,6 +348,11 @@ def _settle_boundaries(
     into its cruise does change the speed, and a negative that pushes off
     into a cruise before speeding up is calm in its cruise, after a first
     calm at the top; a pause held "moving" by an offset is neither.
+    Without a gyroscope (``detrend_calm``) a descent also starts at the end
+    of a calm of ``offset_min_s`` to ``offset_descent_s`` at its start when
+    the travel from there to its end is over ``covered_fraction`` of the
+    median travel of the set's lifts: the bar came down from where the
+    lifts took it, so the calm before was a pause.
     """
     acc = kin.vertical_acc_lp_mps2
     fs = kin.sample_rate_hz
@@ -355,17 +363,20 @@ def _settle_boundaries(
     late = max(int(late_s * fs), 1)
     late_lift = max(int(late_lift_s * fs), 1)
     late_descent = max(int(late_descent_s * fs), 1)
+    offset_descent = max(int(offset_descent_s * fs), 1)
     velocity = np.nan_to_num(kin.velocity_m_s)
     speed_change = np.concatenate([[0.0], np.cumsum(kin.vertical_acc_mps2)]) / fs
 
-    def settle(phase: Phase | None, previous_end: int = -1) -> Phase | None:
+    displacement = np.concatenate([[0.0], np.cumsum(velocity)]) / fs  # displacement[i]: travel before sample i
+
+    def settle(phase: Phase | None, previous_end: int = -1, lift_travel: float = np.nan) -> Phase | None:
         if phase is None:
             return None
         sign = 1.0 if phase.kind == CONCENTRIC else -1.0
         start, end = phase.start_index, phase.end_index
         # The calm stretch the phase starts in, if it ends inside the phase before a push.
         k = int(np.searchsorted(calm[:, 1], start, side="right"))
-        late_start = late if phase.kind == CONCENTRIC else late_descent
+        late_start = late if phase.kind == CONCENTRIC else max(late_descent, offset_descent)
         if k < calm.shape[0] and calm[k, 0] <= start + reach and start < calm[k, 1] < min(end, start + late_start):
             after = sign * acc[calm[k, 1] : min(calm[k, 1] + int(0.5 * fs), end)]
             # A pause held "moving" by an offset: the first calm after the
@@ -376,7 +387,20 @@ def _settle_boundaries(
                 and abs(_calm_speed_change(kin.vertical_acc_mps2, speed_change, int(calm[k, 0]), int(calm[k, 1]), fs, detrend_calm)) < onset_m_s
                 and float(np.mean(np.abs(velocity[start : calm[k, 1]]))) < offset_m_s
             )
-            if after.size and after.max() > CALM_M_S2 and (phase.kind == CONCENTRIC or steady):
+            steady = steady and calm[k, 1] < start + late_descent
+            # Without a gyroscope a pose-dependent offset can hold the bar
+            # "moving" for seconds at the top (after a walk-out, say), longer
+            # than a calm can be judged steady.  Such a pause is not part of
+            # the descent when the descent from the push on already covers
+            # the lifts' travel; a slow negative's cruise is a large part of
+            # its travel, a fast descent's ease-in a short calm.
+            covered = (
+                detrend_calm
+                and calm[k, 1] - start >= offset_min_s * fs
+                and bool(np.isfinite(lift_travel))
+                and displacement[calm[k, 1]] - displacement[end] > covered_fraction * lift_travel
+            )
+            if after.size and after.max() > CALM_M_S2 and (phase.kind == CONCENTRIC or steady or covered):
                 start = int(calm[k, 1])
         # The calm stretch the phase ends in, if braking came before it.
         k = int(np.searchsorted(calm[:, 1], end - reach, side="right"))
@@ -403,8 +427,11 @@ def _settle_boundaries(
             earlier = [e for e in ends if e <= phase.start_index]  # per phase of one set: a handful
             return earlier[-1] if earlier else -1
 
+        lifts = [displacement[r.concentric.end_index] - displacement[r.concentric.start_index]
+                 for r in segment.reps if r.concentric is not None]  # per rep of one set
+        lift_travel = float(np.median(lifts)) if lifts else np.nan
         reps = tuple(
-            replace(r, eccentric=settle(r.eccentric, before(r.eccentric)), concentric=settle(r.concentric)) for r in segment.reps
+            replace(r, eccentric=settle(r.eccentric, before(r.eccentric), lift_travel), concentric=settle(r.concentric)) for r in segment.reps
         )
         return replace(segment, reps=reps)
 

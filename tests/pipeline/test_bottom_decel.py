@@ -56,6 +56,20 @@ def _one_rep(descent_end: int, lift_start: int):
     return [SetSegment(reps=(rep,), start_s=0.0, end_s=(lift_start + 60) / FS, first="eccentric")]
 
 
+def _check_descent_start(kin, lift_phase, descent, push, moved, **settings):
+    """Settle a lift-then-descent rep; the descent starts at the push (``moved``) or where it did."""
+    from eccentric_sense.analysis import _settle_boundaries
+    from eccentric_sense.pipeline.types import RepSegment, SetSegment
+
+    sets = [SetSegment(reps=(RepSegment(eccentric=descent, concentric=lift_phase, first="concentric"),),
+                       start_s=lift_phase.start_s, end_s=descent.end_s, first="concentric")]
+    settled = _settle_boundaries(sets, kin, **settings)[0].reps[0].eccentric
+    if moved:
+        assert push / FS <= settled.start_s <= push / FS + 0.15
+    else:
+        assert settled.start_index == descent.start_index
+
+
 def test_boundaries_drawn_into_the_bottom_pause_move_back_to_it():
     from eccentric_sense.analysis import _settle_boundaries
 
@@ -137,8 +151,6 @@ def test_a_descent_started_early_by_an_offset_pause_starts_at_the_push_but_a_slo
     # calm (its speed changes there), then speeds up.  "push_off": it pushes
     # off into a 6 cm/s cruise, calm again, then speeds up; that cruise is
     # the second calm after the lift.  Both keep their start.
-    from eccentric_sense.analysis import _settle_boundaries
-    from eccentric_sense.pipeline.types import RepSegment, SetSegment
 
     lift = np.concatenate([np.zeros(50), _hump(5.0, 0.35), -_hump(4.0, 0.35)])
     pause = np.zeros(100)
@@ -156,13 +168,7 @@ def test_a_descent_started_early_by_an_offset_pause_starts_at_the_push_but_a_slo
     end = acc.size - 100
     descent = _phase("eccentric", start, end)
     push = lift.size + pause.size + slow.size
-    sets = [SetSegment(reps=(RepSegment(eccentric=descent, concentric=lift_phase, first="concentric"),),
-                       start_s=0.5, end_s=end / FS, first="concentric")]
-    settled = _settle_boundaries(sets, kin)[0].reps[0].eccentric
-    if moved:
-        assert push / FS <= settled.start_s <= push / FS + 0.15
-    else:
-        assert settled.start_index == start
+    _check_descent_start(kin, lift_phase, descent, push, moved)
 
 
 @pytest.mark.parametrize("top, detrend, moved", [("pause", True, True), ("pause", False, False), ("ease", True, False)])
@@ -174,8 +180,6 @@ def test_an_accelerometer_offset_in_the_calm_is_taken_out_without_a_gyroscope(to
     # is taken out, so the pause starts the descent at the push and the ease
     # still keeps its start; with a gyroscope the offset is not expected
     # and the plain change decides.
-    from eccentric_sense.analysis import _settle_boundaries
-    from eccentric_sense.pipeline.types import RepSegment, SetSegment
 
     lift = np.concatenate([np.zeros(50), _hump(5.0, 0.35), -_hump(4.0, 0.35)])
     pause = np.zeros(150)
@@ -188,10 +192,36 @@ def test_an_accelerometer_offset_in_the_calm_is_taken_out_without_a_gyroscope(to
     end = acc.size - 100
     push = lift.size + pause.size + slow.size
     descent = _phase("eccentric", start, end)
-    sets = [SetSegment(reps=(RepSegment(eccentric=descent, concentric=lift_phase, first="concentric"),),
-                       start_s=0.5, end_s=end / FS, first="concentric")]
-    settled = _settle_boundaries(sets, kin, detrend_calm=detrend)[0].reps[0].eccentric
-    if moved:
-        assert push / FS <= settled.start_s <= push / FS + 0.15
-    else:
-        assert settled.start_index == start
+    _check_descent_start(kin, lift_phase, descent, push, moved, detrend_calm=detrend)
+
+
+@pytest.mark.parametrize("top, detrend, moved", [("offset", True, True), ("offset", False, False), ("cruise", True, False)])
+def test_a_long_offset_pause_before_a_descent_that_covers_the_lifts_travel_is_not_part_of_it(top, detrend, moved):
+    # A 0.32 m lift, 3 s at the top, then the descent.  "offset": the bar
+    # pauses, but without a gyroscope a pose-dependent offset reads it at
+    # -3 cm/s (too long for the steady-pause test), and the push then takes
+    # the bar down by the lift's whole 0.32 m: the pause is no part of the
+    # descent, which starts at the push.  With a gyroscope such an offset is
+    # not expected and the start stays.  "cruise": a slow negative cruising
+    # at 4 cm/s (0.12 m) before a fast end of only 0.20 m: a real part of
+    # the descent, kept.
+
+    lift = np.concatenate([np.zeros(50), _hump(4.0, 0.4), -_hump(4.0, 0.4), np.zeros(20)])
+    top_s = 3.0
+    fast_peak = 4.0 if top == "offset" else 2.5
+    fast = np.concatenate([-_hump(fast_peak, 0.4), _hump(fast_peak, 0.4), np.zeros(100)])
+    acc = np.concatenate([lift, np.zeros(int(top_s * FS)), fast])
+    velocity = np.cumsum(acc) / FS
+    push = lift.size + int(top_s * FS)
+    velocity[lift.size : push] += -0.03 if top == "offset" else -0.04
+    if top == "cruise":
+        velocity[push:] -= 0.04 * (velocity[push:] < 0)  # the fast end adds to the cruise speed
+    t = np.arange(acc.size) / FS
+    zeros = np.zeros(acc.size)
+    kin = Kinematics(t, FS, acc, acc, velocity, np.cumsum(velocity) / FS, zeros, np.zeros(acc.size, bool), np.zeros(acc.size, bool))
+    assert np.sum(velocity[50 : lift.size]) / FS == pytest.approx(0.32, abs=0.01)
+    lift_phase = _phase("concentric", 50, lift.size - 20)
+    start = lift.size + 10
+    end = push + 80
+    descent = _phase("eccentric", start, end)
+    _check_descent_start(kin, lift_phase, descent, push, moved, detrend_calm=detrend)
