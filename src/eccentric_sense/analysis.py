@@ -352,7 +352,9 @@ def _settle_boundaries(
     of a calm of ``offset_min_s`` to ``offset_descent_s`` at its start when
     the travel from there to its end is over ``covered_fraction`` of the
     median travel of the set's lifts: the bar came down from where the
-    lifts took it, so the calm before was a pause.
+    lifts took it, so the calm before was a pause.  Likewise its end moves
+    back to a calm that began up to ``offset_descent_s`` before it, after
+    braking, when the descent had covered that travel by then.
     """
     acc = kin.vertical_acc_lp_mps2
     fs = kin.sample_rate_hz
@@ -404,12 +406,19 @@ def _settle_boundaries(
                 start = int(calm[k, 1])
         # The calm stretch the phase ends in, if braking came before it.
         k = int(np.searchsorted(calm[:, 1], end - reach, side="right"))
-        late_end = late_lift if phase.kind == CONCENTRIC else late
+        late_end = late_lift if phase.kind == CONCENTRIC else (max(late, offset_descent) if detrend_calm else late)
         if k < calm.shape[0] and max(start, end - late_end) < calm[k, 0] < end and calm[k, 1] >= end - reach:
             before = -sign * acc[max(start, calm[k, 0] - int(0.5 * fs)) : calm[k, 0]]
-            # Beyond ``late_s`` only an offset, not a slow grind to lockout
-            # (0.1 m/s and more), may have kept the lift going.
-            holding = end - int(calm[k, 0]) <= late or float(np.mean(np.abs(velocity[calm[k, 0] : end]))) < hold_m_s
+            if end - int(calm[k, 0]) <= late:
+                holding = True
+            elif phase.kind == CONCENTRIC:
+                # Beyond ``late_s`` only an offset, not a slow grind to lockout
+                # (0.1 m/s and more), may have kept the lift going.
+                holding = float(np.mean(np.abs(velocity[calm[k, 0] : end]))) < hold_m_s
+            else:
+                # A descent held on by an offset in the pause at the bottom
+                # (no gyroscope): it had covered the lifts' travel by the calm.
+                holding = bool(np.isfinite(lift_travel)) and displacement[start] - displacement[calm[k, 0]] > covered_fraction * lift_travel
             if before.size and before.max() > CALM_M_S2 and holding:
                 end = int(calm[k, 0])
         if (start, end) == (phase.start_index, phase.end_index) or end - start < 2:

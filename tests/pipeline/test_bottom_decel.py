@@ -225,3 +225,39 @@ def test_a_long_offset_pause_before_a_descent_that_covers_the_lifts_travel_is_no
     end = push + 80
     descent = _phase("eccentric", start, end)
     _check_descent_start(kin, lift_phase, descent, push, moved, detrend_calm=detrend)
+
+
+@pytest.mark.parametrize("bottom, detrend, moved", [("offset", True, True), ("offset", False, False), ("creep", True, False)])
+def test_a_descent_held_on_by_an_offset_in_the_bottom_pause_ends_where_the_pause_began(bottom, detrend, moved):
+    # A 0.32 m lift, a pause, a descent braked after 0.20 m or 0.32 m, then
+    # 3 s that read -3 cm/s before the next lift.  "offset": the braked
+    # descent had come down by the lift's whole travel, so the 3 s are a
+    # pause held "moving" by an accelerometer offset: the descent ends where
+    # the calm begins (not with a gyroscope, where such offsets are not
+    # expected).  "creep": braked after only 0.20 m, the bar then really
+    # creeps down the rest of the way: that is still the descent.
+    from eccentric_sense.analysis import _settle_boundaries
+    from eccentric_sense.pipeline.types import RepSegment, SetSegment
+
+    lift = np.concatenate([np.zeros(50), _hump(4.0, 0.4), -_hump(4.0, 0.4), np.zeros(100)])
+    peak = 4.0 if bottom == "offset" else 2.5
+    descent_acc = np.concatenate([-_hump(peak, 0.4), _hump(peak, 0.4)])
+    acc = np.concatenate([lift, descent_acc, np.zeros(300), _hump(4.0, 0.4), -_hump(4.0, 0.4), np.zeros(50)])
+    velocity = np.cumsum(acc) / FS
+    calm_start = lift.size + descent_acc.size
+    velocity[calm_start : calm_start + 300] -= 0.03
+    t = np.arange(acc.size) / FS
+    zeros = np.zeros(acc.size)
+    kin = Kinematics(t, FS, acc, acc, velocity, np.cumsum(velocity) / FS, zeros, np.zeros(acc.size, bool), np.zeros(acc.size, bool))
+    first_lift = _phase("concentric", 50, lift.size - 100)
+    start = lift.size
+    end = calm_start + 290
+    next_lift = _phase("concentric", end + 10, acc.size - 50)
+    reps = (RepSegment(eccentric=None, concentric=first_lift, first="concentric"),
+            RepSegment(eccentric=_phase("eccentric", start, end), concentric=next_lift, first="concentric"))
+    sets = [SetSegment(reps=reps, start_s=0.5, end_s=acc.size / FS, first="concentric")]
+    settled = _settle_boundaries(sets, kin, detrend_calm=detrend)[0].reps[1].eccentric
+    if moved:
+        assert calm_start / FS - 0.15 <= settled.end_s <= calm_start / FS + 0.05
+    else:
+        assert settled.end_index == end
