@@ -55,3 +55,22 @@ def test_fast_data_is_decimated():
     assert uniform.sample_rate_hz == pytest.approx(250.0)
     assert uniform.input_rate_hz == pytest.approx(1000.0)
     assert np.allclose(uniform.acc_mps2.mean(axis=0), [0, 0, 9.80665], atol=0.01)
+
+
+@pytest.mark.parametrize("turn_rad, cut", [(np.deg2rad(60.0), False), (2 * np.pi, True)])
+def test_a_sleeve_spin_is_cut_out_but_a_fast_bar_roll_in_a_lift_is_not(turn_rad, cut):
+    # Both turn the bar about its axis faster than 5 rad/s at their peak: a
+    # 60 degree roll in a 0.25 s pull (the bar rolls in the hands), and a
+    # full sleeve spin over 0.9 s.  Only the spin is a disturbance; the
+    # lift must stay in the data.
+    rate = 200.0
+    t, acc = _still(1000, rate)
+    duration = 0.25 if not cut else 0.9
+    n = int(duration * rate)
+    profile = np.sin(np.pi * (np.arange(n) + 0.5) / n) ** 2  # integrates to n / 2 samples
+    gyr = np.zeros_like(acc)
+    gyr[400 : 400 + n, 0] = turn_rad * profile / (0.5 * duration)
+    assert gyr[:, 0].max() > 5.0
+    uniform = regularize_timebase(t, acc, gyr)
+    assert uniform.gap[400 : 400 + n].any() == cut
+    assert not uniform.gap[:300].any() and not uniform.gap[700:].any()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage, signal
 
-from ._runs import mask_to_runs
+from ._runs import mask_to_runs, runs_to_mask
 from ._vectors import row_norms
 
 __all__ = ["UniformSignals", "regularize_timebase", "remove_glitches"]
@@ -115,6 +115,8 @@ def _disturbances(
     *,
     max_specific_force_g: float = 3.5,
     max_rate_rads: float = 5.0,
+    spin_rads: float = 2.0,
+    turning_rads: float = 1.0,
     margin_s: float = 0.15,
 ) -> np.ndarray:
     """Samples where the signal cannot be integrated reliably.
@@ -124,11 +126,21 @@ def _disturbances(
     acceleration whenever the sensor sits off the bar's axis) would leave a
     velocity step behind.  The bar is at rest right after both, so the
     stretch is cut out like a data gap and the integration restarts after it.
+    A spin turns the bar by half a turn or more; a bar rolling in the hands
+    during a fast lift (up to 60 degrees) can turn as fast but not as far,
+    so a fast turn is a spin only when the turn it belongs to (while the
+    rate exceeds ``turning_rads``) reaches ``spin_rads``.
     """
     force = row_norms(acc_mps2) / 9.80665
     bad = force > max_specific_force_g
     if gyr_rads is not None:
-        bad |= row_norms(gyr_rads) > max_rate_rads
+        rate = row_norms(gyr_rads)
+        fast = rate > max_rate_rads
+        if fast.any():
+            turns = mask_to_runs(rate > turning_rads)
+            angle = np.concatenate([[0.0], np.cumsum(rate)]) / rate_hz
+            fast &= runs_to_mask(turns[angle[turns[:, 1]] - angle[turns[:, 0]] >= spin_rads], rate.size)
+        bad |= fast
     if not bad.any():
         return bad
     margin = max(int(round(margin_s * rate_hz)), 1)
