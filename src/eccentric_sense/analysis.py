@@ -506,24 +506,34 @@ def rep_table(kin: Kinematics, segments: list[SetSegment], settings: AnalysisSet
 def set_table(reps: pd.DataFrame, segments: list[SetSegment]) -> pd.DataFrame:
     """Per-set summary: reps, time under load, mean descent, velocity loss."""
     rows = []
-    for number, segment in enumerate(segments, start=1):
-        table = reps[reps[C.SET] == number]
-        ecc = table[C.ECC_DURATION_S].dropna()
-        con_v = table[C.CON_MEAN_VELOCITY].dropna()
-        loss = float("nan")
-        if len(con_v) >= 2 and con_v.max() > 0:
-            loss = 100.0 * (1.0 - con_v.iloc[-1] / con_v.max())
+    nan = float("nan")
+    # Plain arrays: a pandas selection per set costs more than the whole sum.
+    set_of_rep = reps[C.SET].to_numpy()
+    ecc_duration = reps[C.ECC_DURATION_S].to_numpy(float)
+    ecc_velocity = reps[C.ECC_MEAN_VELOCITY].to_numpy(float)
+    con_velocity = reps[C.CON_MEAN_VELOCITY].to_numpy(float)
+    for number, segment in enumerate(segments, start=1):  # per set
+        members = set_of_rep == number
+        ecc = ecc_duration[members]
+        ecc = ecc[np.isfinite(ecc)]
+        con_v = con_velocity[members]
+        con_v = con_v[np.isfinite(con_v)]
+        ecc_v = ecc_velocity[members]
+        ecc_v = ecc_v[np.isfinite(ecc_v)]
+        loss = nan
+        if con_v.size >= 2 and con_v.max() > 0:
+            loss = 100.0 * (1.0 - con_v[-1] / con_v.max())
         rows.append({
             C.SET: number,
             C.SET_START_S: segment.start_s,
             C.SET_END_S: segment.end_s,
-            C.SET_REPS: int(len(table)),
+            C.SET_REPS: int(members.sum()),
             C.SET_FIRST_PHASE: segment.first,
             C.SET_TIME_UNDER_LOAD_S: float(ecc.sum()),
-            C.SET_MEAN_ECC_DURATION_S: float(ecc.mean()) if len(ecc) else float("nan"),
-            C.SET_MEAN_ECC_VELOCITY: float(table[C.ECC_MEAN_VELOCITY].mean()) if len(table) else float("nan"),
-            C.SET_MEAN_CON_VELOCITY: float(con_v.mean()) if len(con_v) else float("nan"),
-            C.SET_VELOCITY_LOSS_PCT: loss,
+            C.SET_MEAN_ECC_DURATION_S: float(ecc.mean()) if ecc.size else nan,
+            C.SET_MEAN_ECC_VELOCITY: float(ecc_v.mean()) if ecc_v.size else nan,
+            C.SET_MEAN_CON_VELOCITY: float(con_v.mean()) if con_v.size else nan,
+            C.SET_VELOCITY_LOSS_PCT: float(loss),
             C.SET_FLAGS: [],
         })
     return pd.DataFrame(rows, columns=list(C.SET_TABLE_COLUMNS))
