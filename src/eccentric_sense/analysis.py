@@ -348,13 +348,14 @@ def _settle_boundaries(
     into its cruise does change the speed, and a negative that pushes off
     into a cruise before speeding up is calm in its cruise, after a first
     calm at the top; a pause held "moving" by an offset is neither.
-    Without a gyroscope (``detrend_calm``) a descent also starts at the end
-    of a calm of ``offset_min_s`` to ``offset_descent_s`` at its start when
-    the travel from there to its end is over ``covered_fraction`` of the
-    median travel of the set's lifts: the bar came down from where the
-    lifts took it, so the calm before was a pause.  Likewise its end moves
-    back to a calm that began up to ``offset_descent_s`` before it, after
-    braking, when the descent had covered that travel by then.
+    A descent also starts at the end of a calm of ``offset_min_s`` to
+    ``offset_descent_s`` at its start when the travel from there to its end
+    is over ``covered_fraction`` of the median travel of the set's lifts:
+    the bar came down from where the lifts took it, so the calm before was
+    a pause.  Without a gyroscope (``detrend_calm``), likewise, its end
+    moves back to a calm that began up to ``offset_descent_s`` before it,
+    after braking, when the descent had covered that travel by then (with
+    a gyroscope that was no better).
     """
     acc = kin.vertical_acc_lp_mps2
     fs = kin.sample_rate_hz
@@ -390,15 +391,15 @@ def _settle_boundaries(
                 and float(np.mean(np.abs(velocity[start : calm[k, 1]]))) < offset_m_s
             )
             steady = steady and calm[k, 1] < start + late_descent
-            # Without a gyroscope a pose-dependent offset can hold the bar
-            # "moving" for seconds at the top (after a walk-out, say), longer
-            # than a calm can be judged steady.  Such a pause is not part of
-            # the descent when the descent from the push on already covers
-            # the lifts' travel; a slow negative's cruise is a large part of
-            # its travel, a fast descent's ease-in a short calm.
+            # A velocity offset (pose-dependent without a gyroscope, what the
+            # integration left after a walk-out with one) can hold the bar
+            # "moving" for seconds at the top, longer than a calm can be
+            # judged steady.  Such a pause is not part of the descent when
+            # the descent from the push on already covers the lifts' travel;
+            # a slow negative's cruise is a large part of its travel, a fast
+            # descent's ease-in a short calm.
             covered = (
-                detrend_calm
-                and calm[k, 1] - start >= offset_min_s * fs
+                calm[k, 1] - start >= offset_min_s * fs
                 and bool(np.isfinite(lift_travel))
                 and displacement[calm[k, 1]] - displacement[end] > covered_fraction * lift_travel
             )
