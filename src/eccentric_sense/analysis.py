@@ -633,6 +633,24 @@ def _closure_drift(
     return curved if miss_curve <= miss_line else restored
 
 
+def _closure_drift_pinned(acc: np.ndarray, rest: np.ndarray, expected: float, fs: float, initial: np.ndarray) -> np.ndarray:
+    """Velocity over a stretch that starts with a long rest ``initial`` and ends at the rest ``rest``.
+
+    Like :func:`_closure_drift`, from the plain integral of ``acc``, but the
+    drift removed is a cubic in time (the bias wanders over a 20 s stretch)
+    fitted to three facts: the bar is at rest, on average, over the
+    initial rest and over the rest at the end, and it moved by
+    ``expected`` over the stretch.
+    """
+    raw = running_sum(0.5 * (acc[:-1] + acc[1:]) / fs)  # trapezoid integral from zero velocity
+    t = np.arange(raw.size, dtype=float) / raw.size  # scaled to the stretch: a well-conditioned system
+    basis = np.column_stack([t, t * t, t**3])
+    system = np.vstack([basis[initial].mean(axis=0), basis[rest].mean(axis=0), basis.sum(axis=0)])
+    target = np.array([raw[initial].mean(), raw[rest].mean(), raw.sum() - expected * fs])
+    coef, *_ = np.linalg.lstsq(system, target, rcond=None)
+    return raw - basis @ coef
+
+
 def _rest_before_phase(
     phases: tuple[np.ndarray, ...], j: int, short: int | None, quiet_index: np.ndarray, after: int, peak: int, window: int
 ) -> tuple[int, np.ndarray] | None:
@@ -885,6 +903,7 @@ def _restore_lost_lead(
     threshold_m_s: float = 0.02,
     onset_s: float = 2.5,
     min_shape: float = 0.25,
+    initial_rest_s: float = 2.0,
 ) -> bool:
     """Restore (in place) the first phase of a set lost before its first opposite phase.
 
@@ -899,6 +918,9 @@ def _restore_lost_lead(
     stays at rest and the speed then leaves it within ``onset_s`` and keeps
     above ``threshold_m_s`` for at least a second.  A drift forced onto a
     stretch with no descent in it makes a slow, rounded bulge instead.
+    When that fails and the stretch opens with ``initial_rest_s`` or more
+    of quiet, a drift that keeps all of that rest at rest is tried
+    (:func:`_closure_drift_pinned`).
     """
     starts, ends, kinds, travel = phases
     if kinds.size == 0:
@@ -934,34 +956,52 @@ def _restore_lost_lead(
             continue
         top = np.arange(int(fs))
         travel_phases = phases if full_travel is None else (starts, ends, kinds, full_travel)
-        restored = _closure_drift(vertical[a:b], rest - a, lead_kind * _set_travel(travel_phases, j, fs, set_break_s), fs, top, curved_min_s)
-        along = lead_kind * restored
-        if abs(float(np.mean(restored[top]))) > 0.25 * threshold_m_s or abs(float(np.mean(restored[rest - a]))) > threshold_m_s:
-            continue
-        moving = mask_to_runs(along > threshold_m_s)
-        if moving.shape[0] == 0:
-            continue
-        longest = int(np.argmax(moving[:, 1] - moving[:, 0]))
-        first, last = moving[longest]
-        if last - first < fs:
-            continue
-        # A real descent leaves the rest quickly; a forced drift creeps away.
-        # "At rest" is judged against the descent's own speed: a hold that
-        # the drift leaves at 7 mm/s under a 0.1 m/s descent is still a hold.
-        resting_m_s = max(0.25 * threshold_m_s, 0.1 * float(np.median(along[first:last])))
-        resting = np.flatnonzero(along[:first] < resting_m_s)
-        if resting.size == 0 or first - resting[-1] > onset_s * fs:
-            continue
-        # ... and is no parabola: a drift forced onto a stretch without a
-        # descent is one (zero at both ends, curved between).
-        t = np.arange(restored.size, dtype=float)
-        bulge = t * (t[-1] - t)
-        fitted = bulge * (float(restored @ bulge) / float(bulge @ bulge))
-        if np.sqrt(np.mean((restored - fitted) ** 2)) < min_shape * np.sqrt(np.mean(restored**2)):
-            continue
+        expected = lead_kind * _set_travel(travel_phases, j, fs, set_break_s)
+        restored = _closure_drift(vertical[a:b], rest - a, expected, fs, top, curved_min_s)
+        if not _looks_like_descent(lead_kind * restored, top, rest - a, fs, threshold_m_s, onset_s, min_shape):
+            # When the rest the stretch starts from lasts (quiet from its
+            # start on), a drift that keeps all of it at rest pins a bias
+            # that wandered over the long stretch far better than the first
+            # second does; with the plain fit the bar may creep off seconds
+            # early, which is refused as no descent.
+            not_quiet = np.flatnonzero(~quiet[a:b])
+            initial = np.arange(int(not_quiet[0]) if not_quiet.size else b - a)
+            if initial.size < initial_rest_s * fs:
+                continue
+            restored = _closure_drift_pinned(vertical[a:b], rest - a, expected, fs, initial)
+            if not _looks_like_descent(lead_kind * restored, top, rest - a, fs, threshold_m_s, onset_s, min_shape):
+                continue
         velocity[a:b] = restored
         changed = True
     return changed
+
+
+def _looks_like_descent(
+    along: np.ndarray, top: np.ndarray, rest: np.ndarray, fs: float, threshold_m_s: float, onset_s: float, min_shape: float
+) -> bool:
+    """Whether a restored lead (velocity ``along`` its direction) is a real descent (see :func:`_restore_lost_lead`)."""
+    if abs(float(np.mean(along[top]))) > 0.25 * threshold_m_s or abs(float(np.mean(along[rest]))) > threshold_m_s:
+        return False
+    moving = mask_to_runs(along > threshold_m_s)
+    if moving.shape[0] == 0:
+        return False
+    longest = int(np.argmax(moving[:, 1] - moving[:, 0]))
+    first, last = moving[longest]
+    if last - first < fs:
+        return False
+    # A real descent leaves the rest quickly; a forced drift creeps away.
+    # "At rest" is judged against the descent's own speed: a hold that
+    # the drift leaves at 7 mm/s under a 0.1 m/s descent is still a hold.
+    resting_m_s = max(0.25 * threshold_m_s, 0.1 * float(np.median(along[first:last])))
+    resting = np.flatnonzero(along[:first] < resting_m_s)
+    if resting.size == 0 or first - resting[-1] > onset_s * fs:
+        return False
+    # ... and is no parabola: a drift forced onto a stretch without a
+    # descent is one (zero at both ends, curved between).
+    t = np.arange(along.size, dtype=float)
+    bulge = t * (t[-1] - t)
+    fitted = bulge * (float(along @ bulge) / float(bulge @ bulge))
+    return bool(np.sqrt(np.mean((along - fitted) ** 2)) >= min_shape * np.sqrt(np.mean(along**2)))
 
 
 def _closure_error(displacement: np.ndarray, expected: np.ndarray) -> float:

@@ -304,3 +304,28 @@ def test_burst_travel_is_the_lifts_travel_between_rests_and_refused_between_quie
     sliver = _burst_travel(phases, v_true, acc, inner, gap, FS)
     assert np.isnan(sliver[lifts[0]])
     assert sliver[lifts[1]] == pytest.approx(true_travel, rel=0.01)
+
+
+def test_a_long_rest_before_a_lost_first_descent_pins_a_wandering_bias():
+    # 8 s of rest, then a slow negative (2.5 cm/s cruise, fast end), then
+    # the pause before the lift; the accelerometer's bias wanders by 2 mg
+    # over those 18 s, not in a straight line.  Keeping the whole initial
+    # rest at rest pins that wander: the restored cruise is right to a
+    # millimetre per second.  The fit that only keeps the first second at
+    # rest and puts the bias on a line is off by several mm/s, in the rest
+    # (a descent that creeps off early) and in the cruise.
+    from eccentric_sense.analysis import _closure_drift, _closure_drift_pinned
+
+    descent = _slow_then_fast_descent(0.025, 8.0, fast_speed=0.1, fast_s=0.5)
+    rest = np.zeros(int(8 * FS))
+    v_true = np.concatenate([rest, descent, np.zeros(int(1 * FS))])
+    t = np.arange(v_true.size) / FS
+    acc = np.gradient(v_true) * FS + 0.02 * (t / t[-1]) ** 2
+    end_rest = np.arange(v_true.size - int(0.5 * FS), v_true.size - 1)
+    travel = float(v_true.sum() / FS)
+    cruise = slice(rest.size + int(1 * FS), rest.size + int(8 * FS))
+    pinned = _closure_drift_pinned(acc, end_rest, travel, FS, np.arange(rest.size))
+    assert np.abs(pinned[: rest.size]).max() < 0.001
+    assert pinned[cruise] == pytest.approx(v_true[cruise], abs=0.001)
+    plain = _closure_drift(acc, end_rest, travel, FS, np.arange(int(FS)), 6.0)
+    assert np.abs(plain[: rest.size]).max() > 0.004
