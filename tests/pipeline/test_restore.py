@@ -209,6 +209,14 @@ def _inner(span):
     return slice(span.start + int(1 * FS), span.stop - int(1 * FS))
 
 
+def _assert_cruise_restored(erased, acc, quiet, phases, v_true, span, *, rel):
+    """The erased negative comes back, its cruise at the true mean speed within ``rel``."""
+    restored = _restore_lost_phases(_kinematics_for(erased, acc, quiet), phases, quiet, acc, FS, 20.0)
+    assert restored is not None
+    inner = _inner(span)
+    assert np.mean(restored[inner]) == pytest.approx(np.mean(v_true[inner]), rel=rel)
+
+
 def test_restored_negative_covers_the_lifts_whole_travel_not_only_the_part_over_0_02():
     # A lift spends its first and last 0.1 s under the 0.02 m/s phase
     # threshold, where the bar still travels nearly 1 % of the range; the
@@ -231,10 +239,7 @@ def test_restored_negative_covers_the_lifts_whole_travel_not_only_the_part_over_
     acc, quiet, erased, phases = _erased(v_true, span)
     assert phases[2].tolist() == [1, 1]
     assert phases[3][0] < 0.995 * whole  # the phase leaves the tails out
-    restored = _restore_lost_phases(_kinematics_for(erased, acc, quiet), phases, quiet, acc, FS, 20.0)
-    assert restored is not None
-    inner = _inner(span)
-    assert np.mean(restored[inner]) == pytest.approx(np.mean(v_true[inner]), rel=0.006)
+    _assert_cruise_restored(erased, acc, quiet, phases, v_true, span, rel=0.006)
 
 
 def test_lift_that_ran_on_through_an_offset_hold_is_measured_from_the_acceleration():
@@ -250,10 +255,7 @@ def test_lift_that_ran_on_through_an_offset_hold_is_measured_from_the_accelerati
     assert phases[2].tolist() == [1, 1]
     lift_travel = np.sum(v_true[v_true > 0]) / FS / 2
     assert phases[3][0] > lift_travel + 0.08  # the first lift's phase took in the offset
-    restored = _restore_lost_phases(_kinematics_for(erased, acc, quiet), phases, quiet, acc, FS, 20.0)
-    assert restored is not None
-    cruise = _inner(span)
-    assert np.mean(restored[cruise]) == pytest.approx(np.mean(v_true[cruise]), rel=0.02)
+    _assert_cruise_restored(erased, acc, quiet, phases, v_true, span, rel=0.02)
 
 
 def test_lift_without_rests_around_it_takes_its_sets_travel():
@@ -276,10 +278,7 @@ def test_lift_without_rests_around_it_takes_its_sets_travel():
     wobbling = slice(second_lift_end, second_lift_end + wobble.size)
     acc, quiet, erased, phases = _erased(v_true, second, offset_from=second_lift_end, not_quiet=wobbling)
     assert phases[2].tolist() == [1, -1, 1, 1]
-    restored = _restore_lost_phases(_kinematics_for(erased, acc, quiet), phases, quiet, acc, FS, 20.0)
-    assert restored is not None
-    cruise = _inner(second)
-    assert np.mean(restored[cruise]) == pytest.approx(np.mean(v_true[cruise]), rel=0.03)
+    _assert_cruise_restored(erased, acc, quiet, phases, v_true, second, rel=0.03)
 
 
 def test_burst_travel_is_the_lifts_travel_between_rests_and_refused_between_quiet_samples_inside_it():
