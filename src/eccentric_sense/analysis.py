@@ -781,6 +781,7 @@ def _restore_lost_phases(
     curved_min_s: float = 6.0,
     lead_kind: int = 0,
     top_tolerance_m_s: float = 0.01,
+    turn_reach_s: float = 0.1,
 ) -> np.ndarray | None:
     """Velocity with lost returns restored, or None.
 
@@ -791,7 +792,9 @@ def _restore_lost_phases(
     the acceleration (braking is over when the low-passed acceleration comes
     back from its extreme), not from the drifting velocity; the rest at the
     other end is the last quiet ``rest_s`` before the second phase's peak
-    (or, after a short phase, the pause before the second phase).  Between
+    (or, after a short phase, the pause before the second phase; with no
+    pause, the turn: where the restored velocity, carried on by the
+    acceleration for up to ``turn_reach_s``, comes closest to zero).  Between
     them the velocity is the plain integral of the acceleration minus the
     straight-line drift that brings the bar back by the phases' travel; over
     stretches of ``curved_min_s`` or more, a drift with a linearly changing
@@ -852,9 +855,22 @@ def _restore_lost_phases(
         expected = -kind * 0.5 * (full_travel[i] + full_travel[j])
         top = quiet_index[(quiet_index >= a) & (quiet_index < min(a + int(fs), b))] - a
         restored = _closure_drift(vertical[a:b], rest - a, expected, fs, top, curved_min_s)
+        if j == i + 2 and kind > 0 and rest.size < max(window // 5, 2):
+            # A descent anchored on the turn itself: the short phase ended at a
+            # 0.02 m/s crossing of a velocity with an offset, so after a
+            # hard stop the bar may still be braking there.  The turn is
+            # where the restored velocity, carried on by the acceleration,
+            # comes closest to zero within ``turn_reach_s``.
+            carried = restored[-1] + running_sum(vertical[b : b + max(int(turn_reach_s * fs), 2)]) / fs
+            closest = int(np.argmin(np.abs(carried)))
+            if -kind * restored[-1] > 0.0 and abs(carried[closest]) < abs(restored[-1]):
+                b = b + closest + 1
+                rest = np.array([b - 1])
+                top = quiet_index[(quiet_index >= a) & (quiet_index < min(a + int(fs), b))] - a
+                restored = _closure_drift(vertical[a:b], rest - a, expected, fs, top, curved_min_s)
         if abs(float(np.mean(restored[rest - a]))) > rest_tolerance_m_s:
             continue
-        if j == i + 2 and (top.size < window or abs(float(np.mean(restored[top]))) > top_tolerance_m_s):
+        if j == i + 2 and (top.size < window // 2 or abs(float(np.mean(restored[top]))) > top_tolerance_m_s):
             # A short phase may be a real short rep: replacing what was
             # measured needs the top to stay at rest too.
             continue

@@ -328,3 +328,48 @@ def test_a_long_rest_before_a_lost_first_descent_pins_a_wandering_bias():
     assert pinned[cruise] == pytest.approx(v_true[cruise], abs=0.001)
     plain = _closure_drift(acc, end_rest, travel, FS, np.arange(int(FS)), 6.0)
     assert np.abs(plain[: rest.size]).max() > 0.004
+
+
+def test_cruise_under_an_offset_comes_back_when_the_bottom_is_a_hard_stop_without_a_quiet_pause():
+    # A tempo rep: a short hold at the top (only 0.4 s of it quiet), a
+    # 5 cm/s cruise, a fast end stopped hard on the chest, a pause that
+    # rings for its first 0.3 s.  The velocity the phases were found on
+    # carries a +6 cm/s offset from the start of the descent to the end of
+    # the pause: the cruise reads +1 cm/s (no phase), and the pause reads
+    # moving up, so the next lift's phase starts the moment the fast end has
+    # braked past -0.02 m/s.  Anchored there, the bar is still braking
+    # (about -4 cm/s): the turn is where the acceleration brings the
+    # restored velocity to zero.
+    n_lift = int(1.0 * FS)
+    cruise_speed = 0.05
+    ease = cruise_speed * _smooth_step(int(0.4 * FS))
+    speed_up = cruise_speed + (0.3 - cruise_speed) * _smooth_step(int(0.4 * FS))
+    brake = 0.3 * _smooth_step(int(0.08 * FS))[::-1]
+    descent = -np.concatenate([ease, np.full(int(2.8 * FS), cruise_speed), speed_up, np.full(int(0.5 * FS), 0.3), brake])
+    lift = np.sin(np.pi * (np.arange(n_lift) + 0.5) / n_lift) ** 2
+    lift *= -descent.sum() / lift.sum()
+    rest, hold, pause = np.zeros(int(2 * FS)), np.zeros(int(0.9 * FS)), np.zeros(int(0.9 * FS))
+    v_true = np.concatenate([rest, lift, hold, descent, pause, lift, rest])
+    hold_start = rest.size + n_lift
+    start = hold_start + hold.size
+    span = slice(start, start + descent.size)
+    acc = np.gradient(v_true) * FS
+    quiet = np.abs(acc) < 0.005
+    quiet[hold_start : hold_start + int(0.25 * FS)] = False  # the moving window eats the hold's edges
+    quiet[start - int(0.25 * FS) : start] = False
+    quiet[span.stop : span.stop + int(0.3 * FS)] = False  # the pause rings
+    erased = v_true.copy()
+    erased[start : span.stop + pause.size] += 0.06
+    t = np.arange(v_true.size) / FS
+    phases = PhaseSegmenter().detect(t, erased).phases_
+    assert phases[2].tolist() == [1, -1, 1]
+    assert phases[3][1] < 0.6 * phases[3][0]  # only the fast end survived
+    assert phases[0][2] - phases[1][1] < 3  # no pause between it and the next lift
+    restored = _restore_lost_phases(_kinematics_for(erased, acc, quiet), phases, quiet, acc, FS, 20.0)
+    assert restored is not None
+    assert restored[_inner(slice(span.start, span.start + int(3.2 * FS)))] == pytest.approx(-cruise_speed, abs=0.003)
+    again = PhaseSegmenter().detect(t, restored).phases_
+    assert again[2].tolist() == [1, -1, 1]
+    truth = PhaseSegmenter().detect(t, v_true).phases_
+    assert again[0][1] == pytest.approx(truth[0][1], abs=0.03 * FS)  # the whole descent, from where it left the hold
+    assert again[1][1] == pytest.approx(truth[1][1], abs=0.03 * FS)
