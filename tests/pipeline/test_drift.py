@@ -81,6 +81,33 @@ def test_reversals_of_a_continuous_set_pin_the_drift():
     assert np.max(np.abs(velocity[inner] - v_true)) > 0.15  # the test has something to correct
 
 
+def test_reversal_pins_skip_the_flattened_cruise_of_a_negative():
+    # Pull-up negatives with the body swinging: no rest from the first lift
+    # to the last.  Each negative cruises at 6 cm/s for 4 s, then speeds up
+    # and is caught at the bottom.  The high-pass flattens the cruise, so
+    # the phases it yields are the lift and the fast end, 5 s apart; a knot
+    # between them would sit in the cruise and pin it to zero.
+    n_lift = int(1.0 * FS)
+    ease = 0.06 * _smooth_step(int(0.4 * FS))
+    speed_up = 0.06 + 0.29 * _smooth_step(int(0.6 * FS))
+    descent = -np.concatenate([ease, np.full(int(4 * FS), 0.06), speed_up, np.full(int(0.4 * FS), 0.35),
+                               0.35 * _smooth_step(int(0.3 * FS))[::-1]])
+    lift = np.sin(np.pi * (np.arange(n_lift) + 0.5) / n_lift) ** 2
+    lift *= -descent.sum() / lift.sum()
+    hold, pause, rest = np.zeros(int(0.8 * FS)), np.zeros(int(0.3 * FS)), np.zeros(int(3 * FS))
+    rep = np.concatenate([lift, hold, descent, pause])
+    v_true = np.concatenate([rest, rep, rep, rep, lift, rest])
+    still = np.zeros(v_true.size, dtype=bool)
+    still[: rest.size] = still[-rest.size :] = True
+    velocity = v_true + 0.01  # the small offset the first pass left
+    velocity[still] = 0.0
+    corrected = pin_reversals(velocity, still, np.ones(v_true.size, bool), FS)
+    for k in range(3):  # per negative
+        cruise_start = rest.size + k * rep.size + n_lift + hold.size + int(1.0 * FS)
+        cruise = slice(cruise_start, cruise_start + int(3 * FS))
+        assert corrected[cruise].mean() == pytest.approx(-0.06, abs=0.015)
+
+
 def test_closure_refinement_brings_tops_back_to_the_same_height():
     period = 2.0
     n = int(6 * period * FS)

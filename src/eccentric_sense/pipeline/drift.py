@@ -713,6 +713,8 @@ def pin_reversals(
     highpass_hz: float = 0.15,
     min_travel_m: float = 0.1,
     min_peak_m_s: float = 0.15,
+    long_gap_s: float = 2.5,
+    short_fraction: float = 0.7,
 ) -> np.ndarray:
     """Zero velocity at the reversals of long stretches without rests.
 
@@ -724,7 +726,12 @@ def pin_reversals(
     there the true velocity is zero, so the drift is piecewise linear
     through the first-pass velocity at those moments.  Only reversals
     between two brisk phases (``min_peak_m_s``) are used: the cruise of a
-    slow descent would be bent into a false wave by the filter.
+    slow descent would be bent into a false wave by the filter.  The filter
+    also flattens such a cruise, so a lift and the fast end of the next
+    descent can be the only phases found: a turn across more than
+    ``long_gap_s`` before a descent under ``short_fraction`` of the lift's
+    travel gets no knot, and a stretch keeps its pinning only if its tops
+    (and its bottoms) are then closer to one height than before.
     """
     from .segmentation import find_phases  # segmentation does not depend on drift
 
@@ -743,8 +750,21 @@ def pin_reversals(
         p_start, p_end, p_kind, p_travel = find_phases(time, high)
         peak = np.array([np.max(np.abs(high[a:b])) for a, b in zip(p_start, p_end)])  # per phase
         keep = (p_travel >= min_travel_m) & (peak >= min_peak_m_s)
-        p_start, p_end, p_kind = p_start[keep], p_end[keep], p_kind[keep]
+        p_start, p_end, p_kind, p_travel = p_start[keep], p_end[keep], p_kind[keep], p_travel[keep]
         turn = np.flatnonzero(p_kind[:-1] != p_kind[1:])
+        if turn.size < 2:
+            continue
+        # The bar turns between the two phases, and across a short gap (a
+        # touch-and-go turn, a brief pause) the middle is as good as any
+        # moment.  A long gap before a descent that covers much less than the
+        # lift before it holds the slow cruise of a negative that the filter
+        # flattened (the descent found is its fast end): no knot there.
+        cruise = (
+            (p_kind[turn] > 0)
+            & (p_start[turn + 1] - p_end[turn] > long_gap_s * fs)
+            & (p_travel[turn + 1] < short_fraction * p_travel[turn])
+        )
+        turn = turn[~cruise]
         if turn.size < 2:
             continue
         index = (p_end[turn] + p_start[turn + 1]) // 2
@@ -761,8 +781,24 @@ def pin_reversals(
         if end < n and still[end]:
             knots_t = np.concatenate([knots_t, [end - start - 1.0]])
             knots_v = np.concatenate([knots_v, [0.0]])
-        v[start:end] = segment - np.interp(np.arange(end - start, dtype=float), knots_t, knots_v)
+        corrected = segment - np.interp(np.arange(end - start, dtype=float), knots_t, knots_v)
+        # Kept only if the bar then comes back to one height at the tops (and
+        # at the bottoms) better than before.  A knot in the flattened cruise
+        # of a slow negative would cut that descent short, and every top after
+        # it would sit higher.
+        if _turn_height_spread(corrected, index, p_kind[turn], fs) <= _turn_height_spread(segment, index, p_kind[turn], fs):
+            v[start:end] = corrected
     return v
+
+
+def _turn_height_spread(velocity: np.ndarray, index: np.ndarray, kind_before: np.ndarray, fs: float) -> float:
+    """Spread (peak to peak) of the heights at the tops plus that at the bottoms."""
+    height = running_sum(velocity)[index] / fs
+    spread = 0.0
+    for kind in (1, -1):  # tops (after a lift), then bottoms
+        at = height[kind_before == kind]
+        spread += float(np.ptp(at)) if at.size else 0.0
+    return spread
 
 
 def turn_rests(
