@@ -100,3 +100,24 @@ def test_a_dropout_inside_a_descent_leaves_its_range_and_speed_measurable():
     assert abs(rep[C.ECC_END_S] - truth[C.ECC_END_S]) <= 0.1
     assert abs(rep[C.ROM] - truth[C.ROM]) <= 0.025
     assert abs(rep[C.ECC_MEAN_VELOCITY] - truth[C.ECC_MEAN_VELOCITY]) <= 0.012
+
+
+def test_a_swinging_pullup_set_keeps_the_slow_cruise_of_every_negative():
+    # Pull-up negatives on a belt: the body swings, so there is no rest from
+    # the first rep to the last and the drift is pinned at the reversals of
+    # a high-passed velocity.  The third negative (a hard bottom) cruises at
+    # 6 cm/s for 4 s; the filter flattens that cruise, and a knot between
+    # the lift and the fast end sat in it and read the descent from its
+    # fast end only.
+    from eccentric_sense.simulate import SetSpec, simulate_session
+
+    spec = SetSpec("pullup", "negative_emphasized", n_reps=6, flaws={2: ["hard_bottom"], 5: ["too_fast"]},
+                   roll_deg=20.3)
+    sim = simulate_session([spec], sensor="bmi270", sample_rate_hz=200.0, seed=2031898230)
+    reps = analyze(sim.recording, exercise="pullup").reps
+    pairs = _match(sim.truth_reps, reps)
+    assert len(pairs) == len(sim.truth_reps) == 6
+    for i, j in pairs:  # per matched rep
+        truth, found = sim.truth_reps.iloc[i], reps.iloc[j]
+        assert abs(found[C.ECC_DURATION_S] - truth[C.ECC_DURATION_S]) <= 0.1
+        assert abs(found[C.ROM] - truth[C.ROM]) <= 0.025
