@@ -777,7 +777,7 @@ def _restore_lost_phases(
     *,
     rest_s: float = 0.5,
     rest_tolerance_m_s: float = 0.03,
-    short_fraction: float = 0.6,
+    short_fraction: float = 0.7,
     curved_min_s: float = 6.0,
     lead_kind: int = 0,
     top_tolerance_m_s: float = 0.01,

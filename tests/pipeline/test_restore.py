@@ -373,3 +373,61 @@ def test_cruise_under_an_offset_comes_back_when_the_bottom_is_a_hard_stop_withou
     truth = PhaseSegmenter().detect(t, v_true).phases_
     assert again[0][1] == pytest.approx(truth[0][1], abs=0.03 * FS)  # the whole descent, from where it left the hold
     assert again[1][1] == pytest.approx(truth[1][1], abs=0.03 * FS)
+
+
+def _drop_then_cruise():
+    """Lift, then a negative that drops mid-way (0.6 m/s) and cruises on at 4 cm/s to the bottom, pause, lift."""
+    n_lift = int(1.0 * FS)
+    drop = 0.6 * np.sin(np.pi * (np.arange(int(0.8 * FS)) + 0.5) / int(0.8 * FS)) ** 2
+    ease = 0.04 * _smooth_step(int(0.4 * FS))
+    cruise = np.full(int(2.0 * FS), 0.04)
+    descent = -np.concatenate([ease, np.full(int(1.0 * FS), 0.04), drop, cruise, ease[::-1]])
+    lift = np.sin(np.pi * (np.arange(n_lift) + 0.5) / n_lift) ** 2
+    lift *= -descent.sum() / lift.sum()
+    rest = np.zeros(int(2 * FS))
+    v_true = np.concatenate([rest, lift, rest, descent, rest, lift, rest])
+    start = 2 * rest.size + n_lift
+    after_drop = start + ease.size + int(1.0 * FS) + drop.size
+    return v_true, slice(start, start + descent.size), slice(after_drop, after_drop + cruise.size)
+
+
+def test_cruise_after_a_drop_comes_back_when_the_drop_covered_two_thirds_of_the_travel():
+    # Only the drop survived as a phase (the cruise after it was taken for
+    # the bottom pause), and it covers about 0.65 of the lifts' travel: a
+    # short phase under 0.7 of its neighbours is the surviving part of a
+    # descent, and the stretch comes back if the bar is then at rest at the
+    # top and before the next lift.
+    v_true, span, after = _drop_then_cruise()
+    acc = np.gradient(v_true) * FS
+    quiet = np.abs(acc) < 0.005
+    erased = v_true.copy()
+    erased[after.start : span.stop] = 0.0
+    erased[span.start : after.start - int(0.8 * FS)] = 0.0  # the slow start, too
+    t = np.arange(v_true.size) / FS
+    phases = PhaseSegmenter().detect(t, erased).phases_
+    assert phases[2].tolist() == [1, -1, 1]
+    assert 0.6 * phases[3][0] < phases[3][1] < 0.7 * phases[3][0]
+    restored = _restore_lost_phases(_kinematics_for(erased, acc, quiet), phases, quiet, acc, FS, 20.0)
+    assert restored is not None
+    inner = slice(after.start + int(0.5 * FS), after.stop - int(0.5 * FS))
+    assert restored[inner] == pytest.approx(-0.04, abs=0.004)
+
+
+def test_a_real_two_thirds_descent_is_left_alone():
+    # The same shape of set, but the descent really covers only 0.65 of the
+    # lifts' travel and the bar rests at the bottom: forcing the lifts'
+    # travel onto the stretch would set the top or the bottom moving.
+    n_lift = int(1.0 * FS)
+    lift = np.sin(np.pi * (np.arange(n_lift) + 0.5) / n_lift) ** 2
+    lift *= 0.45 / (lift.sum() / FS)
+    short = -np.sin(np.pi * (np.arange(150) + 0.5) / 150) ** 2
+    short *= 0.65 * 0.45 / (-short.sum() / FS)
+    rest = np.zeros(int(2 * FS))
+    v_true = np.concatenate([rest, lift, rest, short, np.zeros(int(3 * FS)), lift, rest])
+    acc = np.gradient(v_true) * FS
+    quiet = np.abs(acc) < 0.005
+    t = np.arange(v_true.size) / FS
+    phases = PhaseSegmenter().detect(t, v_true).phases_
+    assert phases[2].tolist() == [1, -1, 1]
+    assert 0.6 * phases[3][0] < phases[3][1] < 0.7 * phases[3][0]
+    assert _restore_lost_phases(_kinematics_for(v_true, acc, quiet), phases, quiet, acc, FS, 20.0) is None
