@@ -936,7 +936,10 @@ def _restore_lost_lead(
     stretch with no descent in it makes a slow, rounded bulge instead.
     When that fails and the stretch opens with ``initial_rest_s`` or more
     of quiet, a drift that keeps all of that rest at rest is tried
-    (:func:`_closure_drift_pinned`).
+    (:func:`_closure_drift_pinned`).  When the bar moved and then rested
+    for ``initial_rest_s`` or more until the descent found (a step up onto
+    the dip bars), the stretch starts after that move and that drift is
+    used at once.
     """
     starts, ends, kinds, travel = phases
     if kinds.size == 0:
@@ -974,17 +977,30 @@ def _restore_lost_lead(
         travel_phases = phases if full_travel is None else (starts, ends, kinds, full_travel)
         expected = lead_kind * _set_travel(travel_phases, j, fs, set_break_s)
         restored = _closure_drift(vertical[a:b], rest - a, expected, fs, top, curved_min_s)
-        if not _looks_like_descent(lead_kind * restored, top, rest - a, fs, threshold_m_s, onset_s, min_shape):
-            # When the rest the stretch starts from lasts (quiet from its
-            # start on), a drift that keeps all of it at rest pins a bias
-            # that wandered over the long stretch far better than the first
-            # second does; with the plain fit the bar may creep off seconds
-            # early, which is refused as no descent.
+        # If the bar moved and then rested for ``initial_rest_s`` or more
+        # until half a second before the descent found leaves (a step up
+        # onto the dip bars), the stretch starts after that move: the travel
+        # to restore is the descent's alone.
+        moving = mask_to_runs(lead_kind * restored > threshold_m_s)
+        onset = a + (int(moving[np.argmax(moving[:, 1] - moving[:, 0]), 0]) if moving.shape[0] else b - a)
+        held = max(onset - int(0.5 * fs), a)
+        moved = np.flatnonzero(~quiet[a:held])
+        if moved.size and held - (a + int(moved[-1]) + 1) >= initial_rest_s * fs:
+            # That rest is long: all of it is kept at rest.
+            a = a + int(moved[-1]) + 1
+            restored = _closure_drift_pinned(vertical[a:b], rest - a, expected, fs, np.arange(held - a))
+        else:
             not_quiet = np.flatnonzero(~quiet[a:b])
-            initial = np.arange(int(not_quiet[0]) if not_quiet.size else b - a)
-            if initial.size < initial_rest_s * fs:
+            held = a + (int(not_quiet[0]) if not_quiet.size else b - a)
+        if not _looks_like_descent(lead_kind * restored, top, rest - a, fs, threshold_m_s, onset_s, min_shape):
+            # When the rest the stretch starts from lasts, a drift that
+            # keeps all of it at rest pins a bias that wandered over the
+            # long stretch far better than the first second does; with the
+            # plain fit the bar may creep off seconds early, which is
+            # refused as no descent.
+            if held - a < initial_rest_s * fs:
                 continue
-            restored = _closure_drift_pinned(vertical[a:b], rest - a, expected, fs, initial)
+            restored = _closure_drift_pinned(vertical[a:b], rest - a, expected, fs, np.arange(held - a))
             if not _looks_like_descent(lead_kind * restored, top, rest - a, fs, threshold_m_s, onset_s, min_shape):
                 continue
         velocity[a:b] = restored

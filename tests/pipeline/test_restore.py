@@ -431,3 +431,38 @@ def test_a_real_two_thirds_descent_is_left_alone():
     assert phases[2].tolist() == [1, -1, 1]
     assert 0.6 * phases[3][0] < phases[3][1] < 0.7 * phases[3][0]
     assert _restore_lost_phases(_kinematics_for(v_true, acc, quiet), phases, quiet, acc, FS, 20.0) is None
+
+
+def test_a_lost_first_descent_after_stepping_up_onto_the_bars_takes_only_the_descents_travel():
+    # Dips: the lifter steps up onto the bars (the sensor rises 10 cm), holds
+    # 5 s at the top, then lowers slowly (3.5 cm/s) into the set's first
+    # negative, whose cruise was erased; the accelerometer's bias wanders by
+    # 2 mg over the stretch.  The first fit keeps only the first second at
+    # rest and creeps off early (refused); pinning the rest must pin the hold
+    # after the step, and the stretch must start after the step, or the
+    # step's 10 cm is forced into the descent too.
+    n_lift = int(1.0 * FS)
+    descent = _slow_then_fast_descent(0.035, 9.0, fast_speed=0.05, fast_s=0.0)
+    lift = np.sin(np.pi * (np.arange(n_lift) + 0.5) / n_lift) ** 2
+    lift *= -descent.sum() / lift.sum()
+    step = np.sin(np.pi * (np.arange(int(0.5 * FS)) + 0.5) / int(0.5 * FS)) ** 2
+    step *= 0.10 / (step.sum() / FS)
+    before, hold = np.zeros(int(2 * FS)), np.zeros(int(5 * FS))
+    v_true = np.concatenate([before, step, hold, descent, np.zeros(int(1.5 * FS)), lift, np.zeros(int(3 * FS))])
+    start = before.size + step.size + hold.size
+    span = slice(start, start + descent.size)
+    t = np.arange(v_true.size) / FS
+    motion = np.gradient(v_true) * FS
+    acc = motion + 0.02 * (t / t[span.stop]) ** 2
+    quiet = np.abs(lowpass_zero_phase(motion, 2.0, FS)) < 0.01
+    erased = v_true.copy()
+    erased[span] = 0.0
+    phases = PhaseSegmenter().detect(t, erased).phases_
+    assert phases[2].tolist() == [1]  # the step is under the rep travel: the set seems to open with the lift
+    restored = _restore_lost_phases(_kinematics_for(erased, acc, quiet), phases, quiet, acc, FS, 20.0, lead_kind=-1)
+    assert restored is not None
+    inner = slice(span.start + int(1.5 * FS), span.stop - int(1.5 * FS))
+    assert np.mean(restored[inner]) == pytest.approx(-0.035, abs=0.002)
+    again = PhaseSegmenter().detect(t, restored).phases_
+    assert again[2].tolist() == [-1, 1]
+    assert again[0][0] / FS == pytest.approx(PhaseSegmenter().detect(t, v_true).phases_[0][0] / FS, abs=0.3)
