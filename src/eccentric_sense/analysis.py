@@ -253,7 +253,7 @@ def _calm_runs(acc_lp: np.ndarray, fs: float) -> np.ndarray:
     return calm[(calm[:, 1] - calm[:, 0]) >= max(int(CALM_S * fs), 2)]
 
 
-def _bottom_decel(kin: Kinematics, phase: Phase) -> float:
+def _bottom_decel(kin: Kinematics, phase: Phase, *, stopped_m_s: float = 0.1) -> float:
     """Largest upward acceleration in the last max(30 %, 0.5 s) of the descent.
 
     A descent whose measured end runs late (a few mm/s of velocity offset
@@ -272,6 +272,11 @@ def _bottom_decel(kin: Kinematics, phase: Phase) -> float:
     pushing = np.flatnonzero(segment > CALM_M_S2)
     if calm.shape[0] and pushing.size:
         between = (pushing[0] < calm[:, 0]) & (pushing[-1] >= calm[:, 1])  # braking before, a push after
+        # ... and the bar is stopped there: a fast descent that eases off,
+        # cruises and then brakes hard is calm in its cruise too.
+        speed = np.abs(np.nan_to_num(kin.velocity_m_s[start : phase.end_index]))
+        calm_speed = np.array([np.mean(speed[lo:hi]) for lo, hi in calm])  # per calm run (a handful)
+        between &= calm_speed < stopped_m_s
         if between.any():
             segment = segment[: calm[int(np.argmax(between)), 0]]
     return float(np.max(segment))

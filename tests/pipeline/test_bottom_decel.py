@@ -261,3 +261,19 @@ def test_a_descent_held_on_by_an_offset_in_the_bottom_pause_ends_where_the_pause
         assert calm_start / FS - 0.15 <= settled.end_s <= calm_start / FS + 0.05
     else:
         assert settled.end_index == end
+
+
+def test_a_fast_descent_that_eases_and_cruises_before_braking_keeps_its_braking():
+    # A 0.85 s descent: a drop, a slight easing off (0.6 m/s^2), 0.15 s of
+    # cruise at 0.42 m/s (calm: no acceleration), then a hard stop.  The
+    # cruise has a push before it and the braking after it, like a pause at
+    # the bottom, but the bar is moving fast there: it is not where it stopped.
+    acc = np.concatenate([_hump(-3.0, 0.3), _hump(0.6, 0.1), np.zeros(int(0.15 * FS)), _hump(2.8, 0.3)])
+    velocity = np.cumsum(acc) / FS
+    assert abs(velocity[-1]) < 0.01 and velocity[int(0.47 * FS)] < -0.4  # stopped at the end, fast in the cruise
+    t = np.arange(acc.size) / FS
+    zeros = np.zeros(acc.size)
+    kin = Kinematics(t, FS, acc, acc, velocity, np.cumsum(velocity) / FS, zeros, np.zeros(acc.size, bool),
+                     np.zeros(acc.size, bool))
+    phase = Phase("eccentric", 0, acc.size, 0.0, acc.size / FS)
+    assert _bottom_decel(kin, phase) == pytest.approx(2.8, rel=0.01)
