@@ -920,7 +920,7 @@ def _restore_lost_lead(
     *,
     full_travel: np.ndarray | None = None,
     curved_min_s: float = 6.0,
-    short_fraction: float = 0.6,
+    short_fraction: float = 0.7,
     threshold_m_s: float = 0.02,
     onset_s: float = 2.5,
     min_shape: float = 0.25,
