@@ -20,6 +20,7 @@ from .constants import (
     DROP_ACC_G,
     DROP_MIN_DURATION_S,
     EXERCISES,
+    FAST_END_FRACTION,
     MIN_REP_TRAVEL_M,
     PHASE_SPEED_THRESHOLD_M_S,
     SET_BREAK_REST_S,
@@ -604,6 +605,11 @@ def _unpaired_stretches(
     return edges & quiet, motion, np.asarray(rows, dtype=float).reshape(-1, 3)
 
 
+def _integral_from_rest(acc: np.ndarray, fs: float) -> np.ndarray:
+    """Velocity over a stretch from its acceleration, starting at zero (trapezoid rule; one sample shorter)."""
+    return running_sum(0.5 * (acc[:-1] + acc[1:]) / fs)
+
+
 def _closure_drift(
     acc: np.ndarray, rest: np.ndarray, expected: float, fs: float, top: np.ndarray, curved_min_s: float
 ) -> np.ndarray:
@@ -619,7 +625,7 @@ def _closure_drift(
     (the rest the stretch starts from) at rest as well as the line keeps
     both ends.
     """
-    raw = running_sum(0.5 * (acc[:-1] + acc[1:]) / fs)  # trapezoid integral from zero velocity
+    raw = _integral_from_rest(acc, fs)
     t = np.arange(raw.size, dtype=float)
     slope = float((np.sum(raw) - expected * fs) / np.sum(t))
     restored = raw - slope * t
@@ -647,7 +653,7 @@ def _closure_drift_pinned(acc: np.ndarray, rest: np.ndarray, expected: float, fs
     initial rest and over the rest at the end, and it moved by
     ``expected`` over the stretch.
     """
-    raw = running_sum(0.5 * (acc[:-1] + acc[1:]) / fs)  # trapezoid integral from zero velocity
+    raw = _integral_from_rest(acc, fs)
     t = np.arange(raw.size, dtype=float) / raw.size  # scaled to the stretch: a well-conditioned system
     basis = np.column_stack([t, t * t, t**3])
     system = np.vstack([basis[initial].mean(axis=0), basis[rest].mean(axis=0), basis.sum(axis=0)])
@@ -782,7 +788,7 @@ def _restore_lost_phases(
     *,
     rest_s: float = 0.5,
     rest_tolerance_m_s: float = 0.03,
-    short_fraction: float = 0.7,
+    short_fraction: float = FAST_END_FRACTION,
     curved_min_s: float = 6.0,
     lead_kind: int = 0,
     top_tolerance_m_s: float = 0.01,
@@ -858,7 +864,11 @@ def _restore_lost_phases(
             continue
         b, rest = far
         expected = -kind * 0.5 * (full_travel[i] + full_travel[j])
-        top = quiet_index[(quiet_index >= a) & (quiet_index < min(a + int(fs), b))] - a
+        def top_rest(b: int, a: int = a) -> np.ndarray:
+            """Quiet samples in the first second of the stretch (indices in it)."""
+            return quiet_index[(quiet_index >= a) & (quiet_index < min(a + int(fs), b))] - a
+
+        top = top_rest(b)
         restored = _closure_drift(vertical[a:b], rest - a, expected, fs, top, curved_min_s)
         if j == i + 2 and kind > 0 and rest.size < max(window // 5, 2):
             # A descent anchored on the turn itself: the short phase ended at a
@@ -871,7 +881,7 @@ def _restore_lost_phases(
             if -kind * restored[-1] > 0.0 and abs(carried[closest]) < abs(restored[-1]):
                 b = b + closest + 1
                 rest = np.array([b - 1])
-                top = quiet_index[(quiet_index >= a) & (quiet_index < min(a + int(fs), b))] - a
+                top = top_rest(b)
                 restored = _closure_drift(vertical[a:b], rest - a, expected, fs, top, curved_min_s)
         if abs(float(np.mean(restored[rest - a]))) > rest_tolerance_m_s:
             continue
@@ -920,7 +930,7 @@ def _restore_lost_lead(
     *,
     full_travel: np.ndarray | None = None,
     curved_min_s: float = 6.0,
-    short_fraction: float = 0.7,
+    short_fraction: float = FAST_END_FRACTION,
     threshold_m_s: float = 0.02,
     onset_s: float = 2.5,
     min_shape: float = 0.25,
@@ -990,7 +1000,8 @@ def _restore_lost_lead(
         onset = a + (int(moving[np.argmax(moving[:, 1] - moving[:, 0]), 0]) if moving.shape[0] else b - a)
         held = max(onset - int(0.5 * fs), a)
         moved = np.flatnonzero(~quiet[a:held])
-        if moved.size and held - (a + int(moved[-1]) + 1) >= initial_rest_s * fs:
+        pinned = bool(moved.size) and held - (a + int(moved[-1]) + 1) >= initial_rest_s * fs
+        if pinned:
             # That rest is long: all of it is kept at rest.
             a = a + int(moved[-1]) + 1
             restored = _closure_drift_pinned(vertical[a:b], rest - a, expected, fs, np.arange(held - a))
@@ -1002,8 +1013,8 @@ def _restore_lost_lead(
             # keeps all of it at rest pins a bias that wandered over the
             # long stretch far better than the first second does; with the
             # plain fit the bar may creep off seconds early, which is
-            # refused as no descent.
-            if held - a < initial_rest_s * fs:
+            # refused as no descent.  (Already tried if ``pinned``.)
+            if pinned or held - a < initial_rest_s * fs:
                 continue
             restored = _closure_drift_pinned(vertical[a:b], rest - a, expected, fs, np.arange(held - a))
             if not _looks_like_descent(lead_kind * restored, top, rest - a, fs, threshold_m_s, onset_s, min_shape):

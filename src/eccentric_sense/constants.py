@@ -13,6 +13,10 @@ STALL_TOLERANCE_S = 0.5
 MIN_REP_TRAVEL_M = 0.15
 #: Default rest that starts a new set, s.
 SET_BREAK_REST_S = 20.0
+#: A descent between (or before) lifts covering less than this fraction of
+#: their travel is taken for the fast end of a slow negative whose cruise
+#: was lost (restoration, reversal pinning).
+FAST_END_FRACTION = 0.7
 #: Low-pass cut-off applied before acceleration metrics, Hz (4th order, zero phase).
 ACC_LOWPASS_HZ = 10.0
 #: Uncontrolled descent: downward acceleration at least this many g ...

@@ -32,6 +32,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import integrate, signal
 
+from ..constants import FAST_END_FRACTION
 from ._runs import block_spans, interior_runs, mask_to_runs, moving_average, run_members, running_sum, runs_to_mask, split_runs, split_spans
 
 __all__ = ["DriftCorrectedIntegration", "estimate_bias_drift"]
@@ -714,7 +715,7 @@ def pin_reversals(
     min_travel_m: float = 0.1,
     min_peak_m_s: float = 0.15,
     long_gap_s: float = 2.5,
-    short_fraction: float = 0.7,
+    short_fraction: float = FAST_END_FRACTION,
 ) -> np.ndarray:
     """Zero velocity at the reversals of long stretches without rests.
 
