@@ -182,3 +182,27 @@ def test_turn_rests_ignore_bursts_that_change_the_speed():
     acc = np.gradient(v_true) * FS
     quiet = _quiet_where_no_acceleration(v_true)
     assert not turn_rests(acc, quiet, FS).any()
+
+
+def test_reversal_pins_skip_a_turn_the_filter_moved_onto_a_lift():
+    # A pull-up negative-only pair without a rest from the first negative to
+    # the last (the body swings).  The first pass left an offset of -4 cm/s
+    # from the first cruise on.  The high-pass turns the pause at the bottom
+    # into part of the first descent, so that descent (a flattened cruise and
+    # the catch) abuts the lift, and the turn found sits on the lift's flank,
+    # where the velocity is far from zero: a knot there bends both negatives.
+    descent_1 = -np.concatenate([0.056 * _smooth_step(int(0.3 * FS)), np.full(int(4.5 * FS), 0.056),
+                                 0.056 + 0.444 * _smooth_step(int(0.8 * FS)), 0.5 * _smooth_step(int(0.2 * FS))[::-1]])
+    descent_2 = -np.concatenate([0.09 * _smooth_step(int(0.4 * FS)), np.full(int(2.5 * FS), 0.09),
+                                 0.09 + 0.25 * _smooth_step(int(0.6 * FS)), 0.34 * _smooth_step(int(0.2 * FS))[::-1]])
+    lift = _lift(-descent_1.sum() / FS, 0.7)
+    top, bottom, rest = np.zeros(int(1.5 * FS)), np.zeros(int(2.5 * FS)), np.zeros(int(3 * FS))
+    v_true = np.concatenate([rest, descent_1, bottom, lift, top, descent_2, bottom, rest])
+    still = np.zeros(v_true.size, dtype=bool)
+    still[: rest.size] = still[-rest.size :] = True
+    offset = -0.04 * np.clip(np.arange(v_true.size) - rest.size, 0, descent_1.size) / descent_1.size
+    velocity = np.where(still, 0.0, v_true + offset)
+    corrected = pin_reversals(velocity, still, np.ones(v_true.size, bool), FS)
+    moving = ~still
+    # No worse than what came in, anywhere between the rests.
+    assert np.max(np.abs(corrected - v_true)[moving]) <= np.max(np.abs(velocity - v_true)[moving]) + 1e-9

@@ -715,6 +715,7 @@ def pin_reversals(
     min_travel_m: float = 0.1,
     min_peak_m_s: float = 0.15,
     long_gap_s: float = 2.5,
+    abut_s: float = 0.1,
     short_fraction: float = FAST_END_FRACTION,
 ) -> np.ndarray:
     """Zero velocity at the reversals of long stretches without rests.
@@ -732,7 +733,12 @@ def pin_reversals(
     descent can be the only phases found: a turn across more than
     ``long_gap_s`` before a descent under ``short_fraction`` of the lift's
     travel gets no knot, and a stretch keeps its pinning only if its tops
-    (and its bottoms) are then closer to one height than before.
+    (and its bottoms) are then closer to one height than before.  Beside
+    such a short descent a turn with no gap (under ``abut_s``) gets no knot
+    either: there the filter's undershoot, not a reversal, ended one phase
+    and began the other, and the moment lies on the lift's flank (a pause
+    at the bottom read as moving by an offset becomes part of the descent).
+    With one top and one bottom the height check cannot tell.
     """
     from .segmentation import find_phases  # segmentation does not depend on drift
 
@@ -759,11 +765,14 @@ def pin_reversals(
         # touch-and-go turn, a brief pause) the middle is as good as any
         # moment.  A long gap before a descent that covers much less than the
         # lift before it holds the slow cruise of a negative that the filter
-        # flattened (the descent found is its fast end): no knot there.
-        cruise = (
-            (p_kind[turn] > 0)
-            & (p_start[turn + 1] - p_end[turn] > long_gap_s * fs)
-            & (p_travel[turn + 1] < short_fraction * p_travel[turn])
+        # flattened (the descent found is its fast end): no knot there.  Nor
+        # where such a descent abuts a lift: the filter moved that turn.
+        lift_first = p_kind[turn] > 0
+        lift_travel = np.where(lift_first, p_travel[turn], p_travel[turn + 1])
+        descent_travel = np.where(lift_first, p_travel[turn + 1], p_travel[turn])
+        gap = p_start[turn + 1] - p_end[turn]
+        cruise = (descent_travel < short_fraction * lift_travel) & (
+            (lift_first & (gap > long_gap_s * fs)) | (gap < abut_s * fs)
         )
         turn = turn[~cruise]
         if turn.size < 2:
