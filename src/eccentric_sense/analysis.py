@@ -317,6 +317,45 @@ def _calm_speed_change(acc: np.ndarray, speed_change: np.ndarray, lo: int, hi: i
     return change - float(np.median(acc[lo:hi])) * (hi - lo) / fs
 
 
+def _pause_before_jolt(
+    calm: np.ndarray,
+    acc_lp: np.ndarray,
+    velocity: np.ndarray,
+    displacement: np.ndarray,
+    start: int,
+    end: int,
+    fs: float,
+    *,
+    earliest: int,
+    travel: float,
+    max_change_m_s: float,
+) -> int:
+    """End of a descent moved back to a pause that a jolt ended (else ``end``).
+
+    The first calm that begins after ``earliest`` and ends before ``end``,
+    right after braking, by which the descent had covered ``travel``, and
+    after which the speed (mean over the calm, then over the 0.2 s after
+    the descent) changed by under ``max_change_m_s``: the bar was as still
+    after the jolt as in the pause, so the pause was a rest.
+    """
+    after = velocity[end : end + max(int(0.2 * fs), 1)]
+    if not after.size:
+        return end
+    final_speed = float(np.mean(after))
+    for lo, hi in calm:  # per calm run inside one descent: a handful
+        if lo <= earliest or hi >= end:
+            continue
+        braked = acc_lp[max(start, lo - int(0.5 * fs)) : lo]
+        if not braked.size or braked.max() <= CALM_M_S2:
+            continue
+        if displacement[start] - displacement[lo] <= travel:
+            continue
+        if abs(float(np.mean(velocity[lo:hi])) - final_speed) < max_change_m_s:
+            return int(lo)
+        break  # the first pause after braking is the only candidate
+    return end
+
+
 def _settle_boundaries(
     segments: list[SetSegment],
     kin: Kinematics,
@@ -332,6 +371,7 @@ def _settle_boundaries(
     offset_descent_s: float = 4.0,
     offset_min_s: float = 0.75,
     covered_fraction: float = 0.9,
+    jolt_change_m_s: float = 0.03,
 ) -> list[SetSegment]:
     """Boundaries moved out of the pauses a velocity offset put inside a phase.
 
@@ -361,7 +401,10 @@ def _settle_boundaries(
     a pause.  Without a gyroscope (``detrend_calm``), likewise, its end
     moves back to a calm that began up to ``offset_descent_s`` before it,
     after braking, when the descent had covered that travel by then (with
-    a gyroscope that was no better).
+    a gyroscope that was no better).  Also without a gyroscope, a descent
+    whose pause at the bottom, read as moving, was ended by a jolt (a burst
+    that leaves the speed where it was, ``jolt_change_m_s``) ends where
+    that pause began, on the same conditions.
     """
     acc = kin.vertical_acc_lp_mps2
     fs = kin.sample_rate_hz
@@ -428,6 +471,10 @@ def _settle_boundaries(
                 holding = bool(np.isfinite(lift_travel)) and displacement[start] - displacement[calm[k, 0]] > covered_fraction * lift_travel
             if before.size and before.max() > CALM_M_S2 and holding:
                 end = int(calm[k, 0])
+        if phase.kind == ECCENTRIC and detrend_calm and bool(np.isfinite(lift_travel)):
+            end = _pause_before_jolt(calm, acc, velocity, displacement, start, end, fs,
+                                     earliest=max(start, end - late_end), travel=covered_fraction * lift_travel,
+                                     max_change_m_s=jolt_change_m_s)
         if (start, end) == (phase.start_index, phase.end_index) or end - start < 2:
             return phase
         start_s = kin.time_s[start] if start != phase.start_index else phase.start_s

@@ -227,6 +227,21 @@ def test_a_long_offset_pause_before_a_descent_that_covers_the_lifts_travel_is_no
     _check_descent_start(kin, lift_phase, descent, push, moved, detrend_calm=detrend)
 
 
+def _settle_second_descent(acc, velocity, first_lift_end, start, end, next_lift_start, *, detrend):
+    """Settle the descent of a lift / descent / lift set (lifts from sample 50 and to 50 before the end)."""
+    from eccentric_sense.analysis import _settle_boundaries
+    from eccentric_sense.pipeline.types import RepSegment, SetSegment
+
+    t = np.arange(acc.size) / FS
+    zeros = np.zeros(acc.size)
+    kin = Kinematics(t, FS, acc, acc, velocity, np.cumsum(velocity) / FS, zeros, np.zeros(acc.size, bool), np.zeros(acc.size, bool))
+    reps = (RepSegment(eccentric=None, concentric=_phase("concentric", 50, first_lift_end), first="concentric"),
+            RepSegment(eccentric=_phase("eccentric", start, end), concentric=_phase("concentric", next_lift_start, acc.size - 50),
+                       first="concentric"))
+    sets = [SetSegment(reps=reps, start_s=0.5, end_s=acc.size / FS, first="concentric")]
+    return _settle_boundaries(sets, kin, detrend_calm=detrend)[0].reps[1].eccentric
+
+
 @pytest.mark.parametrize("bottom, detrend, moved", [("offset", True, True), ("offset", False, False), ("creep", True, False)])
 def test_a_descent_held_on_by_an_offset_in_the_bottom_pause_ends_where_the_pause_began(bottom, detrend, moved):
     # A 0.32 m lift, a pause, a descent braked after 0.20 m or 0.32 m, then
@@ -236,9 +251,6 @@ def test_a_descent_held_on_by_an_offset_in_the_bottom_pause_ends_where_the_pause
     # the calm begins (not with a gyroscope, where such offsets are not
     # expected).  "creep": braked after only 0.20 m, the bar then really
     # creeps down the rest of the way: that is still the descent.
-    from eccentric_sense.analysis import _settle_boundaries
-    from eccentric_sense.pipeline.types import RepSegment, SetSegment
-
     lift = np.concatenate([np.zeros(50), _hump(4.0, 0.4), -_hump(4.0, 0.4), np.zeros(100)])
     peak = 4.0 if bottom == "offset" else 2.5
     descent_acc = np.concatenate([-_hump(peak, 0.4), _hump(peak, 0.4)])
@@ -246,17 +258,8 @@ def test_a_descent_held_on_by_an_offset_in_the_bottom_pause_ends_where_the_pause
     velocity = np.cumsum(acc) / FS
     calm_start = lift.size + descent_acc.size
     velocity[calm_start : calm_start + 300] -= 0.03
-    t = np.arange(acc.size) / FS
-    zeros = np.zeros(acc.size)
-    kin = Kinematics(t, FS, acc, acc, velocity, np.cumsum(velocity) / FS, zeros, np.zeros(acc.size, bool), np.zeros(acc.size, bool))
-    first_lift = _phase("concentric", 50, lift.size - 100)
-    start = lift.size
     end = calm_start + 290
-    next_lift = _phase("concentric", end + 10, acc.size - 50)
-    reps = (RepSegment(eccentric=None, concentric=first_lift, first="concentric"),
-            RepSegment(eccentric=_phase("eccentric", start, end), concentric=next_lift, first="concentric"))
-    sets = [SetSegment(reps=reps, start_s=0.5, end_s=acc.size / FS, first="concentric")]
-    settled = _settle_boundaries(sets, kin, detrend_calm=detrend)[0].reps[1].eccentric
+    settled = _settle_second_descent(acc, velocity, lift.size - 100, lift.size, end, end + 10, detrend=detrend)
     if moved:
         assert calm_start / FS - 0.15 <= settled.end_s <= calm_start / FS + 0.05
     else:
@@ -277,3 +280,33 @@ def test_a_fast_descent_that_eases_and_cruises_before_braking_keeps_its_braking(
                      np.zeros(acc.size, bool))
     phase = Phase("eccentric", 0, acc.size, 0.0, acc.size / FS)
     assert _bottom_decel(kin, phase) == pytest.approx(2.8, rel=0.01)
+
+
+@pytest.mark.parametrize("bottom, moved", [("jolt", True), ("creep", False), ("speeds_up", False)])
+def test_a_bottom_pause_ended_by_a_jolt_is_not_part_of_the_descent(bottom, moved):
+    # Without a gyroscope: a 0.32 m lift, a descent, 1.1 s of pause that an
+    # offset reads as -4 cm/s, a jolt (down and back up, as when a hanging
+    # body settles), 1.2 s more of pause, the next lift.  The descent found
+    # runs on through the pause to the jolt's end.  "jolt": braked after the
+    # lift's whole travel and as still after the jolt as before, so it ends
+    # where the pause began.  "creep": braked after 0.20 m, the bar really
+    # creeps on.  "speeds_up": after the jolt the bar moves at 12 cm/s, so
+    # the calm before it was not a rest.  Both keep their end.
+    lift = np.concatenate([np.zeros(50), _hump(4.0, 0.4), -_hump(4.0, 0.4), np.zeros(100)])
+    peak = 2.5 if bottom == "creep" else 4.0
+    descent_acc = np.concatenate([-_hump(peak, 0.4), _hump(peak, 0.4)])
+    pause_1, pause_2 = int(1.1 * FS), int(1.2 * FS)
+    jolt = np.concatenate([-_hump(6.0, 0.1), _hump(6.0, 0.1)])
+    acc = np.concatenate([lift, descent_acc, np.zeros(pause_1), jolt, np.zeros(pause_2),
+                          _hump(4.0, 0.4), -_hump(4.0, 0.4), np.zeros(50)])
+    velocity = np.cumsum(acc) / FS
+    calm_start = lift.size + descent_acc.size
+    after_jolt = calm_start + pause_1 + jolt.size
+    velocity[calm_start:after_jolt] -= 0.04
+    velocity[after_jolt : after_jolt + pause_2] -= 0.12 if bottom == "speeds_up" else 0.03
+    end = after_jolt
+    settled = _settle_second_descent(acc, velocity, lift.size - 100, lift.size, end, after_jolt + pause_2, detrend=True)
+    if moved:
+        assert calm_start / FS - 0.15 <= settled.end_s <= calm_start / FS + 0.05
+    else:
+        assert settled.end_s >= end / FS - 0.05  # at the jolt's end
