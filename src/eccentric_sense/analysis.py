@@ -593,16 +593,42 @@ def set_table(reps: pd.DataFrame, segments: list[SetSegment]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(C.SET_TABLE_COLUMNS))
 
 
-def _reversal_rests(phases: tuple[np.ndarray, ...], quiet: np.ndarray) -> np.ndarray:
-    """Quiet samples between consecutive substantial phases of opposite direction."""
+def _reversal_rests(
+    phases: tuple[np.ndarray, ...],
+    quiet: np.ndarray,
+    still: np.ndarray,
+    fs: float,
+    set_break_s: float,
+    *,
+    reach_s: float = 0.5,
+    rerack_s: float = 3.0,
+) -> np.ndarray:
+    """Quiet samples between consecutive substantial phases of opposite direction.
+
+    Also the quiet run that begins within ``reach_s`` after a set's last
+    lift (no phase follows within ``set_break_s``): a lift ends with the bar held at the top (the rerack comes after
+    it), whatever level a drifting velocity gives that hold.
+    """
     starts, ends, kinds, _ = phases
     known = np.zeros(quiet.size, dtype=bool)
-    if len(starts) < 2:
+    if len(starts) == 0:
         return known
     opposite = np.flatnonzero(kinds[:-1] != kinds[1:])
     for i in opposite:  # per reversal
         known[ends[i] : starts[i + 1]] = True
-    return known & quiet
+    known &= quiet
+    runs = mask_to_runs(quiet)
+    next_start = np.append(starts[1:], np.iinfo(np.int64).max)
+    last_lifts = ends[(kinds > 0) & (next_start - ends > set_break_s * fs)]
+    for end in last_lifts:  # per set
+        k = int(np.searchsorted(runs[:, 1], end, side="right"))
+        if k >= runs.shape[0] or runs[k, 0] > end + int(reach_s * fs):
+            continue
+        # Only a hold that the rerack ends: the bar is at rest (still) soon after.
+        after = still[runs[k, 1] : runs[k, 1] + int(rerack_s * fs)]
+        if after.any():
+            known[runs[k, 0] : runs[k, 1]] = True
+    return known
 
 
 def _peak_index(velocity: np.ndarray, phases: tuple[np.ndarray, ...], i: int) -> int:
@@ -1175,7 +1201,7 @@ def analyze(
     # and the following lift) is a reversal: the bar is at rest there whatever
     # level the first pass gave it.  Cruises of slow descents lie inside a
     # phase or between two phases of the same direction, never there.
-    reversal_rest = _reversal_rests(segmenter.phases_, state.quiet) | state.turn_rest
+    reversal_rest = _reversal_rests(segmenter.phases_, state.quiet, kinematics.still, fs, settings.set_break_rest_s) | state.turn_rest
     if reversal_rest.any():
         integration = DriftCorrectedIntegration().estimate(
             state.vertical, state.quiet, fs, state.uniform.block, known_rest=reversal_rest

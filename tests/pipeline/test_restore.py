@@ -466,3 +466,27 @@ def test_a_lost_first_descent_after_stepping_up_onto_the_bars_takes_only_the_des
     again = PhaseSegmenter().detect(t, restored).phases_
     assert again[2].tolist() == [-1, 1]
     assert again[0][0] / FS == pytest.approx(PhaseSegmenter().detect(t, v_true).phases_[0][0] / FS, abs=0.3)
+
+
+@pytest.mark.parametrize("after_hold", ["rerack_then_rest", "more_motion"])
+def test_the_hold_after_a_sets_last_lift_is_a_rest_when_the_rerack_follows(after_hold):
+    # Phases (samples): a descent 100-500, the set's last lift 520-620.  The
+    # bar is quiet 660-800 (the hold at the top), moves 800-950 (the rerack),
+    # then rests.  The hold is a rest whatever level the first integration
+    # gave it.  If no rest comes within 3 s after the quiet run, it may be
+    # the cruise of a descent the first pass lost, and is left alone.
+    from eccentric_sense.analysis import _reversal_rests
+
+    n = 2000
+    starts, ends, kinds = np.array([100, 520]), np.array([500, 620]), np.array([-1, 1])
+    phases = (starts, ends, kinds, np.array([0.3, 0.3]))
+    quiet = np.zeros(n, dtype=bool)
+    quiet[:90] = quiet[505:515] = quiet[660:800] = True
+    still = np.zeros(n, dtype=bool)
+    still[:90] = True
+    if after_hold == "rerack_then_rest":
+        quiet[950:] = still[950:] = True
+    known = _reversal_rests(phases, quiet, still, FS, set_break_s=20.0)
+    assert known[505:515].all()  # between the descent and the lift, as before
+    assert known[660:800].all() == (after_hold == "rerack_then_rest")
+    assert not known[800:950].any()
