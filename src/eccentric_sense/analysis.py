@@ -1315,7 +1315,8 @@ def analyze(
     reversal_index, reversal_kind = reversals_between(starts, ends, kinds)
     if reversal_index.size >= 3:
         velocity = refine_by_closure(
-            np.nan_to_num(kinematics.velocity_m_s), kinematics.still, reversal_index, reversal_kind, fs
+            np.nan_to_num(kinematics.velocity_m_s), kinematics.still, reversal_index, reversal_kind, fs,
+            turn_tolerance_m_s=0.03 if state.uniform.gyr_rads is not None else None,
         )
         kinematics = replace(
             kinematics,

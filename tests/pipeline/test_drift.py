@@ -206,3 +206,36 @@ def test_reversal_pins_skip_a_turn_the_filter_moved_onto_a_lift():
     moving = ~still
     # No worse than what came in, anywhere between the rests.
     assert np.max(np.abs(corrected - v_true)[moving]) <= np.max(np.abs(velocity - v_true)[moving]) + 1e-9
+
+
+def test_closure_refinement_keeps_the_bar_at_rest_where_it_turns_when_one_rep_is_shallower():
+    # A continuous dip set: lifts of 0.38 m, but the fourth rep goes only
+    # 0.28 m deep (a short rep).  Closure wants every bottom at one height and
+    # can buy that with a drift of several cm/s, which would set the bar
+    # moving in the hold at the top.  The bar is at rest where it turns, so
+    # the drift there is what the velocity reads (with a gyroscope that is
+    # a few mm/s), within a tolerance, against closure alone.
+    def descent(depth: float, duration_s: float) -> np.ndarray:
+        n = int(duration_s * FS)
+        shape = np.sin(np.pi * (np.arange(n) + 0.5) / n) ** 2
+        return -depth * shape / (shape.sum() / FS)
+
+    hold, pause, rest = np.zeros(int(1.2 * FS)), np.zeros(int(0.6 * FS)), np.zeros(int(3 * FS))
+    depths = [0.38, 0.38, 0.38, 0.28, 0.38, 0.38]
+    pieces, turns, kinds = [rest], [], []
+    for depth in depths:  # per rep
+        start = sum(p.size for p in pieces)
+        pieces += [descent(depth, 3.5), pause, _lift(depth, 0.7), hold]
+        turns += [start + int(3.5 * FS) + pause.size // 2, start + int(3.5 * FS) + pause.size + int(0.7 * FS) + hold.size // 2]
+        kinds += [-1, 1]
+    pieces.append(rest)
+    v_true = np.concatenate(pieces)
+    still = np.zeros(v_true.size, dtype=bool)
+    still[: rest.size] = still[-rest.size :] = True
+    velocity = v_true + np.where(still, 0.0, 0.004)  # what pin_reversals leaves with a gyroscope
+    index, kind = np.array(turns[:-1]), np.array(kinds[:-1])
+    refined = refine_by_closure(velocity, still, index, kind, FS)
+    closure_only = refine_by_closure(velocity, still, index, kind, FS, turn_tolerance_m_s=None)
+    error_at_turns = np.mean(np.abs(refined[index] - v_true[index]))
+    assert error_at_turns < 0.6 * np.mean(np.abs(closure_only[index] - v_true[index]))
+    assert error_at_turns < 0.03  # within the tolerance the turns are given

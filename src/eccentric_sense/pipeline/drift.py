@@ -472,6 +472,7 @@ def refine_by_closure(
     min_stretch_s: float = 6.0,
     height_tolerance_m: float = 0.02,
     drift_scale_m_s: float = 0.05,
+    turn_tolerance_m_s: float | None = 0.03,
 ) -> np.ndarray:
     """Correct velocity drift in long stretches without rests (continuous sets).
 
@@ -484,7 +485,14 @@ def refine_by_closure(
     the displacement between consecutive reversals of the same kind (top to
     top, bottom to bottom) is zero, in the least-squares sense (each height
     may differ by about ``height_tolerance_m``), with the drift pinned to zero
-    at the rests that bound the stretch.
+    at the rests that bound the stretch.  The bar is at rest where it turns,
+    so the drift at each reversal is also held to what the velocity reads
+    there, within ``turn_tolerance_m_s`` (``None``: closure alone).  A rep
+    that goes less deep than the others breaks the closure equations, and
+    closure alone would pay for the equal heights with a drift of several
+    cm/s that sets the bar moving in the holds.  The caller gives it only
+    with a gyroscope: without one the velocity at a turn carries the norm
+    method's errors, and holding the drift to it made those sets worse.
 
     Parameters
     ----------
@@ -551,6 +559,15 @@ def refine_by_closure(
             rows.append(row)
             rhs.append(0.0)
             weights.append(0.2 / drift_scale_m_s)
+        # The bar is at rest where it turns: the drift there is what the
+        # velocity reads (a wrong height elsewhere must not make up for it).
+        half = max(int(round(0.04 * fs)), 1)
+        for i, at in enumerate(rev if turn_tolerance_m_s is not None else [], start=1):
+            row = np.zeros(k)
+            row[i] = 1.0
+            rows.append(row)
+            rhs.append(float(np.mean(v[max(at - half, 0) : at + half + 1])))
+            weights.append(1.0 / turn_tolerance_m_s)
         a = np.asarray(rows) * np.asarray(weights)[:, None]
         b = np.asarray(rhs) * np.asarray(weights)
         knot_drift, *_ = np.linalg.lstsq(a, b, rcond=None)
