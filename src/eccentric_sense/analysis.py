@@ -328,7 +328,7 @@ def _pause_before_jolt(
     *,
     earliest: int,
     travel: float,
-    max_change_m_s: float,
+    max_change_m_s: float | None,
 ) -> int:
     """End of a descent moved back to a pause that a jolt ended (else ``end``).
 
@@ -350,7 +350,7 @@ def _pause_before_jolt(
             continue
         if displacement[start] - displacement[lo] <= travel:
             continue
-        if abs(float(np.mean(velocity[lo:hi])) - final_speed) < max_change_m_s:
+        if max_change_m_s is None or abs(float(np.mean(velocity[lo:hi])) - final_speed) < max_change_m_s:
             return int(lo)
         break  # the first pause after braking is the only candidate
     return end
@@ -372,6 +372,7 @@ def _settle_boundaries(
     offset_min_s: float = 0.75,
     covered_fraction: float = 0.9,
     jolt_change_m_s: float = 0.03,
+    set_down_fraction: float = 0.8,
 ) -> list[SetSegment]:
     """Boundaries moved out of the pauses a velocity offset put inside a phase.
 
@@ -404,7 +405,12 @@ def _settle_boundaries(
     a gyroscope that was no better).  Also without a gyroscope, a descent
     whose pause at the bottom, read as moving, was ended by a jolt (a burst
     that leaves the speed where it was, ``jolt_change_m_s``) ends where
-    that pause began, on the same conditions.
+    that pause began, on the same conditions.  A set's last descent, with
+    or without a gyroscope, ends at a calm after braking within
+    ``offset_descent_s`` of its end by which it had covered
+    ``set_down_fraction`` of the lifts' travel, whatever follows: after the
+    stop at the bottom the bar is set down, or the lifter lets go of the
+    bar, and that is not part of the rep.
     """
     acc = kin.vertical_acc_lp_mps2
     fs = kin.sample_rate_hz
@@ -421,7 +427,7 @@ def _settle_boundaries(
 
     displacement = np.concatenate([[0.0], np.cumsum(velocity)]) / fs  # displacement[i]: travel before sample i
 
-    def settle(phase: Phase | None, previous_end: int = -1, lift_travel: float = np.nan) -> Phase | None:
+    def settle(phase: Phase | None, previous_end: int = -1, lift_travel: float = np.nan, last: bool = False) -> Phase | None:
         if phase is None:
             return None
         sign = 1.0 if phase.kind == CONCENTRIC else -1.0
@@ -475,6 +481,12 @@ def _settle_boundaries(
             end = _pause_before_jolt(calm, acc, velocity, displacement, start, end, fs,
                                      earliest=max(start, end - late_end), travel=covered_fraction * lift_travel,
                                      max_change_m_s=jolt_change_m_s)
+        if phase.kind == ECCENTRIC and last and bool(np.isfinite(lift_travel)):
+            # The set's last descent: after the stop at the bottom the bar is
+            # set down (or the lifter drops off the bar); that is not the rep.
+            end = _pause_before_jolt(calm, acc, velocity, displacement, start, end, fs,
+                                     earliest=max(start, end - offset_descent), travel=set_down_fraction * lift_travel,
+                                     max_change_m_s=None)
         if (start, end) == (phase.start_index, phase.end_index) or end - start < 2:
             return phase
         start_s = kin.time_s[start] if start != phase.start_index else phase.start_s
@@ -493,8 +505,12 @@ def _settle_boundaries(
         lifts = [displacement[r.concentric.end_index] - displacement[r.concentric.start_index]
                  for r in segment.reps if r.concentric is not None]  # per rep of one set
         lift_travel = float(np.median(lifts)) if lifts else np.nan
+        last_end = ends[-1] if ends else -1
         reps = tuple(
-            replace(r, eccentric=settle(r.eccentric, before(r.eccentric), lift_travel), concentric=settle(r.concentric)) for r in segment.reps
+            replace(r, eccentric=settle(r.eccentric, before(r.eccentric), lift_travel,
+                                        last=r.eccentric is not None and r.eccentric.end_index == last_end),
+                    concentric=settle(r.concentric))
+            for r in segment.reps
         )
         return replace(segment, reps=reps)
 

@@ -310,3 +310,39 @@ def test_a_bottom_pause_ended_by_a_jolt_is_not_part_of_the_descent(bottom, moved
         assert calm_start / FS - 0.15 <= settled.end_s <= calm_start / FS + 0.05
     else:
         assert settled.end_s >= end / FS - 0.05  # at the jolt's end
+
+
+@pytest.mark.parametrize("covered, moved", [(1.0, True), (0.5, False)])
+def test_a_sets_last_descent_ends_at_the_bottom_not_after_the_set_down(covered, moved):
+    # A 0.32 m lift, then the set's last descent: braked after the lift's
+    # whole travel (or half of it, a pause half-way down), 0.8 s of calm at
+    # the bottom, then the bar is set down 0.15 m further.  Velocity reads
+    # true (with a gyroscope too), so the descent found runs on through the
+    # set-down.  It ends where the calm began when the lift's travel was
+    # covered by then; a pause half-way down is part of the descent.
+    from eccentric_sense.analysis import _settle_boundaries
+    from eccentric_sense.pipeline.types import RepSegment, SetSegment
+
+    lift = np.concatenate([np.zeros(50), _hump(4.0, 0.4), -_hump(4.0, 0.4), np.zeros(100)])
+    lift_travel = np.sum(np.cumsum(lift) / FS) / FS
+    peak = 4.0 * covered
+    descent_acc = np.concatenate([-_hump(peak, 0.4), _hump(peak, 0.4)])
+    calm = np.zeros(int(0.8 * FS))
+    set_down = np.concatenate([-_hump(1.875, 0.4), _hump(1.875, 0.4)])
+    acc = np.concatenate([lift, descent_acc, calm, set_down, np.zeros(100)])
+    velocity = np.cumsum(acc) / FS
+    moved_by = -np.sum(velocity[lift.size : lift.size + descent_acc.size]) / FS
+    assert moved_by == pytest.approx(covered * lift_travel, rel=0.05)  # the test is built as described
+    t = np.arange(acc.size) / FS
+    zeros = np.zeros(acc.size)
+    kin = Kinematics(t, FS, acc, acc, velocity, np.cumsum(velocity) / FS, zeros, np.zeros(acc.size, bool), np.zeros(acc.size, bool))
+    calm_start = lift.size + descent_acc.size
+    end = calm_start + calm.size + set_down.size
+    reps = (RepSegment(eccentric=None, concentric=_phase("concentric", 50, lift.size - 100), first="concentric"),
+            RepSegment(eccentric=_phase("eccentric", lift.size, end), concentric=None, first="concentric"))
+    sets = [SetSegment(reps=reps, start_s=0.5, end_s=acc.size / FS, first="concentric")]
+    settled = _settle_boundaries(sets, kin)[0].reps[1].eccentric
+    if moved:
+        assert calm_start / FS - 0.15 <= settled.end_s <= calm_start / FS + 0.05
+    else:
+        assert settled.end_s >= end / FS - 0.1  # after the set-down
