@@ -317,7 +317,7 @@ def _calm_speed_change(acc: np.ndarray, speed_change: np.ndarray, lo: int, hi: i
     return change - float(np.median(acc[lo:hi])) * (hi - lo) / fs
 
 
-def _pause_before_jolt(
+def _end_at_bottom_pause(
     calm: np.ndarray,
     acc_lp: np.ndarray,
     velocity: np.ndarray,
@@ -330,21 +330,22 @@ def _pause_before_jolt(
     travel: float,
     max_change_m_s: float | None,
 ) -> int:
-    """End of a descent moved back to a pause that a jolt ended (else ``end``).
+    """End of a descent moved back to the pause at the bottom (else ``end``).
 
     The first calm that begins after ``earliest`` and ends before ``end``,
-    right after braking, by which the descent had covered ``travel``, and
-    after which the speed (mean over the calm, then over the 0.2 s after
-    the descent) changed by under ``max_change_m_s``: the bar was as still
-    after the jolt as in the pause, so the pause was a rest.
+    right after braking, by which the descent had covered ``travel``.  With
+    ``max_change_m_s``, only if the speed (mean over the calm, then over
+    the 0.2 s after the descent) changed by less than that: the bar was as
+    still after what followed the pause (a jolt) as in it, so the pause was
+    a rest.  With ``None`` whatever follows is not the rep (a set-down).
     """
     after = velocity[end : end + max(int(0.2 * fs), 1)]
     if not after.size:
         return end
     final_speed = float(np.mean(after))
-    for lo, hi in calm:  # per calm run inside one descent: a handful
-        if lo <= earliest or hi >= end:
-            continue
+    first = int(np.searchsorted(calm[:, 0], earliest, side="right"))
+    last = int(np.searchsorted(calm[:, 1], end, side="left"))
+    for lo, hi in calm[first:last]:  # per calm run inside one descent: a handful
         braked = acc_lp[max(start, lo - int(0.5 * fs)) : lo]
         if not braked.size or braked.max() <= CALM_M_S2:
             continue
@@ -478,13 +479,13 @@ def _settle_boundaries(
             if before.size and before.max() > CALM_M_S2 and holding:
                 end = int(calm[k, 0])
         if phase.kind == ECCENTRIC and detrend_calm and bool(np.isfinite(lift_travel)):
-            end = _pause_before_jolt(calm, acc, velocity, displacement, start, end, fs,
+            end = _end_at_bottom_pause(calm, acc, velocity, displacement, start, end, fs,
                                      earliest=max(start, end - late_end), travel=covered_fraction * lift_travel,
                                      max_change_m_s=jolt_change_m_s)
         if phase.kind == ECCENTRIC and last and bool(np.isfinite(lift_travel)):
             # The set's last descent: after the stop at the bottom the bar is
             # set down (or the lifter drops off the bar); that is not the rep.
-            end = _pause_before_jolt(calm, acc, velocity, displacement, start, end, fs,
+            end = _end_at_bottom_pause(calm, acc, velocity, displacement, start, end, fs,
                                      earliest=max(start, end - offset_descent), travel=set_down_fraction * lift_travel,
                                      max_change_m_s=None)
         if (start, end) == (phase.start_index, phase.end_index) or end - start < 2:
@@ -622,8 +623,10 @@ def _reversal_rests(
     """Quiet samples between consecutive substantial phases of opposite direction.
 
     Also the quiet run that begins within ``reach_s`` after a set's last
-    lift (no phase follows within ``set_break_s``): a lift ends with the bar held at the top (the rerack comes after
-    it), whatever level a drifting velocity gives that hold.
+    lift (no phase follows within ``set_break_s``) when a confirmed rest
+    (``still``) follows it within ``rerack_s``: a lift ends with the bar
+    held at the top before the rerack, whatever level a drifting velocity
+    gives that hold.
     """
     starts, ends, kinds, _ = phases
     known = np.zeros(quiet.size, dtype=bool)
@@ -1216,7 +1219,8 @@ def analyze(
     # The quiet pause between a lift and the following descent (or a descent
     # and the following lift) is a reversal: the bar is at rest there whatever
     # level the first pass gave it.  Cruises of slow descents lie inside a
-    # phase or between two phases of the same direction, never there.
+    # phase or between two phases of the same direction, never there.  So
+    # is the hold after a set's last lift, before the rerack.
     reversal_rest = _reversal_rests(segmenter.phases_, state.quiet, kinematics.still, fs, settings.set_break_rest_s) | state.turn_rest
     if reversal_rest.any():
         integration = DriftCorrectedIntegration().estimate(
