@@ -30,7 +30,7 @@ from .constants import (
 )
 from .errors import AnalysisError, ConfigError
 from .pipeline._runs import block_spans, mask_to_runs, running_sum
-from .pipeline.calibration import QuietDetector, fit_accelerometer_calibration
+from .pipeline.calibration import QuietDetector, fit_accelerometer_calibration, fit_axis_sensitivity
 from .pipeline.drift import (
     DriftCorrectedIntegration,
     closure_pairs,
@@ -161,6 +161,11 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
     valid = ~uniform.gap
     detector = QuietDetector().detect(uniform.acc_mps2, uniform.gyr_rads, fs)
     quiet = detector.quiet_ & valid
+    # Equalise the axes' sensitivities first: everything below models the
+    # reading of gravity as the same in every orientation up to an offset.
+    axis_bias, axis_gains = fit_axis_sensitivity(uniform.acc_mps2, quiet, fs)
+    if np.any(axis_gains != 1.0):
+        uniform = replace(uniform, acc_mps2=axis_bias + (uniform.acc_mps2 - axis_bias) * axis_gains)
     calibration = fit_accelerometer_calibration(uniform.acc_mps2, quiet, fs)
     if uniform.gyr_rads is not None:
         aided = GyroAidedVertical(scale=calibration.scale).estimate(uniform.acc_mps2, uniform.gyr_rads, quiet, uniform.block, fs)
@@ -192,6 +197,7 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
         "gap_s": float(uniform.gap.sum() / fs),
         "gravity_reading_g": calibration.gravity_reading_mps2 / STANDARD_GRAVITY,
         "accelerometer_bias_g": (calibration.bias_mps2 / STANDARD_GRAVITY).round(4).tolist(),
+        "accelerometer_axis_gains": axis_gains.round(4).tolist(),
         "quiet_fraction": float(quiet.mean()),
     }
     state = _PipelineState(uniform, calibration, up_sensor, quiet, valid, vertical, integration, turns)

@@ -2,9 +2,11 @@
 
 import numpy as np
 import pytest
-from scipy.spatial.transform import Rotation
+from scipy.spatial.transform import Rotation, Slerp
 
-from eccentric_sense.pipeline.calibration import QuietDetector, fit_accelerometer_calibration
+from eccentric_sense.analysis import compute_kinematics
+from eccentric_sense.pipeline.calibration import QuietDetector, fit_accelerometer_calibration, fit_axis_sensitivity
+from eccentric_sense.recording import Recording
 
 G = 9.80665
 
@@ -41,3 +43,58 @@ def test_single_orientation_keeps_bias_zero_and_reads_gravity():
     assert np.allclose(calibration.bias_mps2, 0.0)
     assert calibration.gravity_reading_mps2 == pytest.approx(np.hypot(0.1, 9.9))
     assert calibration.scale == 1.0
+
+
+def _sensitivity_error(specific_force: np.ndarray) -> np.ndarray:
+    """An accelerometer whose axes read 2 % high, 1 % low and 1.5 % low, with offsets."""
+    return specific_force * np.array([1.02, 0.99, 0.985]) + np.array([0.2, -0.3, 0.1])
+
+
+def test_ellipsoid_fit_recovers_unequal_axis_sensitivities():
+    rng = np.random.default_rng(5)
+    poses = Rotation.random(16, random_state=6)
+    acc = np.vstack([_sensitivity_error(np.tile(pose.apply([0, 0, G]), (100, 1))) for pose in poses])
+    acc += rng.normal(0, 0.01, acc.shape)
+    bias, gains = fit_axis_sensitivity(acc, np.ones(len(acc), dtype=bool), 100.0)
+    expected = 1.0 / np.array([1.02, 0.99, 0.985])
+    assert gains == pytest.approx(expected / expected.mean(), abs=0.002)
+    assert bias == pytest.approx([0.2, -0.3, 0.1], abs=0.03)
+    # The corrected readings of every pose have one length, whatever the orientation.
+    pose_means = (acc - bias).reshape(16, 100, 3).mean(axis=1)
+    assert np.ptp(np.linalg.norm(pose_means * gains, axis=1)) < 0.1 * np.ptp(np.linalg.norm(pose_means, axis=1))
+
+
+def test_one_orientation_fits_no_sensitivities():
+    acc = np.tile(_sensitivity_error(np.array([0.0, 0.0, G])), (800, 1))
+    bias, gains = fit_axis_sensitivity(acc, np.ones(800, dtype=bool), 100.0)
+    assert np.array_equal(gains, np.ones(3)) and np.array_equal(bias, np.zeros(3))
+
+
+def test_a_bar_rolled_slowly_in_place_does_not_seem_to_move():
+    """Rests in eight orientations, then 12 s of a slow 60 degree roll without
+    any translation.  With unequal axis sensitivities, the reading of gravity
+    changes along the roll non-linearly, and a pipeline that models it as an
+    offset reads a velocity of several cm/s: a phase that never happened."""
+    fs = 100.0
+    keys = Rotation.random(8, random_state=8)
+    roll = Rotation.from_rotvec(np.deg2rad(60.0) * np.array([1.0, 0.0, 0.0]))
+    keys = Rotation.concatenate([keys, keys[-1:] * roll, keys[:1]])
+    # 3 s rests joined by 1 s turns; the turn from key 8 to key 9 (the roll) takes 12 s.
+    segments, still_s = [], 3.0
+    for k in range(len(keys) - 1):
+        turn_s = 12.0 if k == 7 else 1.0
+        steps = np.linspace(0.0, 1.0, int(turn_s * fs), endpoint=False)
+        pair = Rotation.concatenate([keys[k], keys[k + 1]])
+        segments.append(Rotation.concatenate([keys[k]] * int(still_s * fs)))
+        segments.append(Slerp([0.0, 1.0], pair)(steps))
+    segments.append(Rotation.concatenate([keys[-1]] * int(still_s * fs)))
+    orientation = Rotation.concatenate(segments)
+    t = np.arange(len(orientation)) / fs
+    specific_force = orientation.inv().apply([0.0, 0.0, G])  # sensor frame, at rest
+    rates = (orientation[:-1].inv() * orientation[1:]).as_rotvec() * fs
+    gyr = np.vstack([rates, rates[-1:]])
+    recording = Recording(time_s=t, acc_mps2=_sensitivity_error(specific_force), gyr_rads=gyr)
+    kinematics, _ = compute_kinematics(recording)
+    roll_start = 8 * still_s + 7 * 1.0
+    rolling = (t > roll_start) & (t < roll_start + 12.0)
+    assert np.nanmax(np.abs(kinematics.velocity_m_s[rolling])) < 0.01

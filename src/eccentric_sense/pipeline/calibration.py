@@ -19,7 +19,7 @@ from ..constants import STANDARD_GRAVITY
 from ._runs import mask_to_runs, moving_average, remove_short_runs, running_sum, split_spans
 from ._vectors import column_medians, row_norms
 
-__all__ = ["QuietDetector", "AccelerometerCalibration", "fit_accelerometer_calibration"]
+__all__ = ["QuietDetector", "AccelerometerCalibration", "fit_accelerometer_calibration", "fit_axis_sensitivity"]
 
 
 def _lowpass(x: np.ndarray, cutoff_hz: float, fs: float, order: int = 2) -> np.ndarray:
@@ -121,6 +121,16 @@ class AccelerometerCalibration:
         return 1.0
 
 
+def _quiet_piece_means(acc_mps2: np.ndarray, quiet: np.ndarray, piece: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean reading (k, 3) and length (k,) of the quiet runs cut into pieces of ``piece`` samples."""
+    pieces = split_spans(mask_to_runs(quiet), piece)
+    if pieces.shape[0] == 0:
+        return np.empty((0, 3)), np.empty(0)
+    csum = running_sum(acc_mps2)
+    lengths = (pieces[:, 1] - pieces[:, 0]).astype(float)
+    return (csum[pieces[:, 1]] - csum[pieces[:, 0]]) / lengths[:, None], lengths
+
+
 def fit_accelerometer_calibration(
     acc_mps2: np.ndarray,
     quiet: np.ndarray,
@@ -147,16 +157,11 @@ def fit_accelerometer_calibration(
     min_spread_mps2
         Minimum spread of the run means before a bias is fitted at all.
     """
-    runs = mask_to_runs(quiet)
-    if runs.shape[0] == 0:
+    # Long runs in ~1 s pieces, so that slow drifts and many orientations are seen.
+    means, lengths = _quiet_piece_means(acc_mps2, quiet, max(int(sample_rate_hz), 1))
+    if len(means) == 0:
         norm = row_norms(acc_mps2)
         return AccelerometerCalibration(np.zeros(3), float(np.median(norm)), 0)
-    # Split long runs into ~1 s pieces so that slow drifts and many orientations are seen.
-    pieces = split_spans(runs, max(int(sample_rate_hz), 1))
-    starts, ends = pieces[:, 0], pieces[:, 1]
-    csum = running_sum(acc_mps2)
-    lengths = (ends - starts).astype(float)
-    means = (csum[ends] - csum[starts]) / lengths[:, None]
     weights = lengths / lengths.sum() * len(lengths)
     radius = float(np.average(np.linalg.norm(means, axis=1), weights=weights))
     bias = np.zeros(3)
@@ -180,3 +185,76 @@ def fit_accelerometer_calibration(
             if np.linalg.norm(step) < 1e-7:
                 break
     return AccelerometerCalibration(bias, radius, n_orient)
+
+
+
+
+def fit_axis_sensitivity(
+    acc_mps2: np.ndarray,
+    quiet: np.ndarray,
+    sample_rate_hz: float,
+    *,
+    piece_s: float = 1.0,
+    reading_noise_mps2: float = 0.02,
+    bias_prior_mps2: float = 0.5,
+    sensitivity_prior: float = 0.02,
+    min_spread_mps2: float = 1.0,
+    min_pieces: int = 8,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Relative sensitivity of the accelerometer's axes, from rests in several orientations.
+
+    MEMS accelerometers differ in sensitivity from axis to axis by 1-3 %.  As
+    the bar rolls, gravity moves between the axes and the reading of 1 g
+    changes by up to that much (0.1-0.3 m/s^2), and not linearly in the
+    orientation, so no offset vector explains it.  During a slow descent the
+    sensor turns while the speed stays near the 0.02 m/s phase threshold:
+    a thousandth of g of such an error, integrated over 10 s, moves the
+    phase's end by seconds.  An axis-aligned ellipsoid fit of the quiet
+    pieces' mean readings, ``|(m - b) * k| = r``, estimates the offsets
+    ``b`` and the gains ``k`` (mean 1; the common sensitivity stays with the
+    radius).  Gaussian priors keep ``b`` near zero (``bias_prior_mps2``) and
+    ``k`` near 1 (``sensitivity_prior``, the datasheets' tolerance) where the
+    orientations seen do not determine them: rolling about one axis says
+    nothing about that axis.  A Huber loss keeps quiet pieces that still
+    hold some acceleration from pulling the fit.
+
+    Parameters
+    ----------
+    acc_mps2 : (m, 3) specific force, sensor frame
+    quiet : (m,) bool
+    sample_rate_hz : float
+    piece_s
+        Quiet runs are cut into pieces of about this length.
+    reading_noise_mps2
+        Expected scatter of a piece's mean reading around the ellipsoid.
+    min_spread_mps2, min_pieces
+        Below this spread of the readings (or with fewer pieces) the gains
+        are not fitted.
+
+    Returns
+    -------
+    bias : (3,) m/s^2
+    gains : (3,) ``bias + (acc - bias) * gains`` reads like an accelerometer
+        whose axes are equally sensitive (ones when not fitted).
+    """
+    from scipy.optimize import least_squares
+
+    unfitted = (np.zeros(3), np.ones(3))
+    means, lengths = _quiet_piece_means(acc_mps2, quiet, max(int(piece_s * sample_rate_hz), 1))
+    if len(means) < min_pieces:
+        return unfitted
+    spread = float(np.max(np.linalg.norm(means - means.mean(axis=0), axis=1)))
+    if spread < min_spread_mps2:
+        return unfitted
+    weights = np.sqrt(lengths / lengths.mean())
+
+    def residuals(params: np.ndarray) -> np.ndarray:
+        bias, gain, radius = params[:3], params[3:6] - params[3:6].mean(), params[6]
+        distance = np.linalg.norm((means - bias) * (1.0 + gain), axis=1) - radius
+        return np.concatenate(
+            [weights * distance / reading_noise_mps2, bias / bias_prior_mps2, gain / sensitivity_prior]
+        )
+
+    start = np.r_[np.zeros(6), np.median(np.linalg.norm(means, axis=1))]
+    params = least_squares(residuals, start, loss="huber", f_scale=2.0).x
+    return params[:3], 1.0 + params[3:6] - params[3:6].mean()
