@@ -64,6 +64,35 @@ def test_ellipsoid_fit_recovers_unequal_axis_sensitivities():
     assert np.ptp(np.linalg.norm(pose_means * gains, axis=1)) < 0.1 * np.ptp(np.linalg.norm(pose_means, axis=1))
 
 
+def test_sensitivity_fit_is_not_pulled_by_a_long_rest_or_by_slow_motion():
+    """Ten minutes of rest in one pose (a long break between sets) and
+    thirty quiet pieces that still hold an acceleration (the slow start of a
+    descent, a hand settling), each in its own orientation, must not pass
+    for sensitivities."""
+    rng = np.random.default_rng(7)
+    blocks = []
+    for k, pose in enumerate(Rotation.random(16, random_state=9)):
+        seconds = 600 if k == 0 else 2
+        reading = np.tile(_sensitivity_error(pose.apply([0, 0, G])), (seconds * 100, 1))
+        blocks.append(reading + rng.normal(0, 0.01, reading.shape))
+    for pose in Rotation.random(30, random_state=11):
+        moving = _sensitivity_error(pose.apply([0, 0, G]) * (1.0 + rng.uniform(0.02, 0.08)))
+        blocks.append(np.tile(moving, (100, 1)) + rng.normal(0, 0.01, (100, 3)))
+    acc = np.vstack(blocks)
+    _, gains = fit_axis_sensitivity(acc, np.ones(len(acc), dtype=bool), 100.0)
+    expected = 1.0 / np.array([1.02, 0.99, 0.985])
+    assert gains == pytest.approx(expected / expected.mean(), abs=0.005)
+
+
+def test_implausible_sensitivities_are_not_applied():
+    """Readings that only an axis 20 % off could explain are not a sensor's
+    calibration error (a wrong quiet detection, a mislabelled unit)."""
+    poses = Rotation.random(16, random_state=10)
+    acc = np.vstack([np.tile(pose.apply([0, 0, G]) * [1.2, 1.0, 1.0], (100, 1)) for pose in poses])
+    _, gains = fit_axis_sensitivity(acc, np.ones(len(acc), dtype=bool), 100.0)
+    assert np.array_equal(gains, np.ones(3))
+
+
 def test_one_orientation_fits_no_sensitivities():
     acc = np.tile(_sensitivity_error(np.array([0.0, 0.0, G])), (800, 1))
     bias, gains = fit_axis_sensitivity(acc, np.ones(800, dtype=bool), 100.0)

@@ -189,15 +189,33 @@ def fit_accelerometer_calibration(
 
 
 
+def _orientation_cell_medians(means: np.ndarray, lengths: np.ndarray, cell_rad: float) -> tuple[np.ndarray, np.ndarray]:
+    """Component-wise median reading and total length of the pieces in each
+    orientation cell (the direction of the reading quantised to ``cell_rad``)."""
+    direction = means / np.maximum(row_norms(means), 1e-9)[:, None]
+    keys = np.round(direction / cell_rad).astype(np.int64)
+    _, cell, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    cell = cell.ravel()
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    low, high = starts + (counts - 1) // 2, starts + counts // 2
+    medians = np.empty((counts.size, 3))
+    for axis in range(3):  # sort by cell, then by value: the middle of each cell is its median
+        ordered = means[np.lexsort((means[:, axis], cell)), axis]
+        medians[:, axis] = 0.5 * (ordered[low] + ordered[high])
+    return medians, np.bincount(cell, weights=lengths)
+
+
 def fit_axis_sensitivity(
     acc_mps2: np.ndarray,
     quiet: np.ndarray,
     sample_rate_hz: float,
     *,
     piece_s: float = 1.0,
+    cell_deg: float = 5.0,
     reading_noise_mps2: float = 0.02,
     bias_prior_mps2: float = 0.5,
     sensitivity_prior: float = 0.02,
+    max_gain_error: float = 0.05,
     min_spread_mps2: float = 1.0,
     min_pieces: int = 8,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -209,14 +227,20 @@ def fit_axis_sensitivity(
     orientation, so no offset vector explains it.  During a slow descent the
     sensor turns while the speed stays near the 0.02 m/s phase threshold:
     a thousandth of g of such an error, integrated over 10 s, moves the
-    phase's end by seconds.  An axis-aligned ellipsoid fit of the quiet
-    pieces' mean readings, ``|(m - b) * k| = r``, estimates the offsets
-    ``b`` and the gains ``k`` (mean 1; the common sensitivity stays with the
-    radius).  Gaussian priors keep ``b`` near zero (``bias_prior_mps2``) and
-    ``k`` near 1 (``sensitivity_prior``, the datasheets' tolerance) where the
-    orientations seen do not determine them: rolling about one axis says
-    nothing about that axis.  A Huber loss keeps quiet pieces that still
-    hold some acceleration from pulling the fit.
+    phase's end by seconds.
+
+    An axis-aligned ellipsoid fit, ``|(m - b) * k| = r``, estimates the
+    offsets ``b`` and the gains ``k`` (mean 1; the common sensitivity stays
+    with the radius).  Its data are the median readings of the quiet pieces
+    in each orientation cell (``cell_deg``): a long rest in one pose must not
+    outweigh the few poses that say something about the gains, and quiet
+    pieces that still hold some acceleration are outvoted.  A Cauchy loss
+    bounds the pull of the cells that are all such pieces.  Gaussian priors
+    keep ``b`` near zero (``bias_prior_mps2``) and ``k`` near 1
+    (``sensitivity_prior``, the datasheets' tolerance) where the orientations
+    seen do not determine them: rolling about one axis says nothing about
+    that axis.  Gains off by more than ``max_gain_error`` are not a sensor's
+    and are not applied.
 
     Parameters
     ----------
@@ -226,7 +250,7 @@ def fit_axis_sensitivity(
     piece_s
         Quiet runs are cut into pieces of about this length.
     reading_noise_mps2
-        Expected scatter of a piece's mean reading around the ellipsoid.
+        Expected scatter of a cell's reading around the ellipsoid.
     min_spread_mps2, min_pieces
         Below this spread of the readings (or with fewer pieces) the gains
         are not fitted.
@@ -246,15 +270,21 @@ def fit_axis_sensitivity(
     spread = float(np.max(np.linalg.norm(means - means.mean(axis=0), axis=1)))
     if spread < min_spread_mps2:
         return unfitted
-    weights = np.sqrt(lengths / lengths.mean())
+    readings, cell_lengths = _orientation_cell_medians(means, lengths, np.deg2rad(cell_deg))
+    if len(readings) < 3:
+        return unfitted
+    weights = np.sqrt(cell_lengths / cell_lengths.mean())
 
     def residuals(params: np.ndarray) -> np.ndarray:
         bias, gain, radius = params[:3], params[3:6] - params[3:6].mean(), params[6]
-        distance = np.linalg.norm((means - bias) * (1.0 + gain), axis=1) - radius
+        distance = np.linalg.norm((readings - bias) * (1.0 + gain), axis=1) - radius
         return np.concatenate(
             [weights * distance / reading_noise_mps2, bias / bias_prior_mps2, gain / sensitivity_prior]
         )
 
-    start = np.r_[np.zeros(6), np.median(np.linalg.norm(means, axis=1))]
-    params = least_squares(residuals, start, loss="huber", f_scale=2.0).x
-    return params[:3], 1.0 + params[3:6] - params[3:6].mean()
+    start = np.r_[np.zeros(6), np.median(np.linalg.norm(readings, axis=1))]
+    params = least_squares(residuals, start, loss="cauchy", f_scale=2.0).x
+    gains = 1.0 + params[3:6] - params[3:6].mean()
+    if np.max(np.abs(gains - 1.0)) > max_gain_error:
+        return unfitted
+    return params[:3], gains
