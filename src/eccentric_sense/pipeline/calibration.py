@@ -187,8 +187,6 @@ def fit_accelerometer_calibration(
     return AccelerometerCalibration(bias, radius, n_orient)
 
 
-
-
 def _orientation_cell_medians(means: np.ndarray, lengths: np.ndarray, cell_rad: float) -> tuple[np.ndarray, np.ndarray]:
     """Component-wise median reading and total length of the pieces in each
     orientation cell (the direction of the reading quantised to ``cell_rad``)."""
@@ -249,8 +247,13 @@ def fit_axis_sensitivity(
     sample_rate_hz : float
     piece_s
         Quiet runs are cut into pieces of about this length.
+    cell_deg
+        Size of the orientation cells, degrees of the reading's direction.
     reading_noise_mps2
         Expected scatter of a cell's reading around the ellipsoid.
+    bias_prior_mps2, sensitivity_prior, max_gain_error
+        Prior scale of the offsets and of the gains' deviation from 1, and
+        the largest deviation applied.
     min_spread_mps2, min_pieces
         Below this spread of the readings (or with fewer pieces) the gains
         are not fitted.
