@@ -1220,7 +1220,7 @@ def analyze(
     )
     valid = state.valid
     fs = kinematics.sample_rate_hz
-    segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
+    segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid, sample_rate_hz=fs)
 
     # The quiet pause between a lift and the following descent (or a descent
     # and the following lift) is a reversal: the bar is at rest there whatever
@@ -1228,15 +1228,16 @@ def analyze(
     # phase or between two phases of the same direction, never there.  So
     # is the hold after a set's last lift, before the rerack.
     reversal_rest = _reversal_rests(segmenter.phases_, state.quiet, kinematics.still, fs, settings.set_break_rest_s) | state.turn_rest
+    # Re-integrations of the first pass's acceleration under new rests share
+    # its work that does not depend on them.
+    first_integration = state.integration
     if reversal_rest.any():
-        integration = DriftCorrectedIntegration().estimate(
-            state.vertical, state.quiet, fs, state.uniform.block, known_rest=reversal_rest
-        )
+        integration = first_integration.reestimate(known_rest=reversal_rest)
         state.integration = integration
         kinematics = _kinematics(
             kinematics.time_s, fs, state.vertical, integration, kinematics.horizontal_acc_mps2, kinematics.gap, kinematics
         )
-        segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
+        segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid, sample_rate_hz=fs)
 
     # Two lifts in a row (or two descents) with the bar back where it started:
     # the return in between was taken for a rest.  That happens to the 10 s
@@ -1250,9 +1251,7 @@ def analyze(
     )
     if expected.shape[0]:
         before = _closure_error(kinematics.displacement_m, expected)
-        trial = DriftCorrectedIntegration().estimate(
-            state.vertical, state.quiet, fs, state.uniform.block, known_rest=reversal_rest | edges, known_motion=motion
-        )
+        trial = first_integration.reestimate(known_rest=reversal_rest | edges, known_motion=motion)
         trial_kinematics = _kinematics(
             kinematics.time_s, fs, state.vertical, trial, kinematics.horizontal_acc_mps2, kinematics.gap, kinematics
         )
@@ -1261,7 +1260,7 @@ def analyze(
             known_motion = motion
             state.integration = integration = trial
             kinematics = trial_kinematics
-            segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
+            segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid, sample_rate_hz=fs)
 
     # Second pass, rep-aware.  (1) A bias vector that the bar's rotation turns
     # into a varying vertical error is estimated from position closure (the bar
@@ -1306,7 +1305,7 @@ def analyze(
             vertical, state.quiet, fs, state.uniform.block, known_rest=reversal_rest, known_motion=known_motion
         )
         kinematics = _kinematics(kinematics.time_s, fs, vertical, integration, kinematics.horizontal_acc_mps2, kinematics.gap)
-        segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
+        segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid, sample_rate_hz=fs)
     diagnostics["closure_bias_g"] = (total_bias / STANDARD_GRAVITY).round(4).tolist()
 
     # (1b) Descents still lost between two lifts (or lifts between two
@@ -1324,7 +1323,7 @@ def analyze(
             velocity_m_s=np.where(valid, restored, np.nan),
             displacement_m=integrate_by_block(restored, state.uniform.block, fs),
         )
-        segmenter.detect(kinematics.time_s, restored, valid=valid)
+        segmenter.detect(kinematics.time_s, restored, valid=valid, sample_rate_hz=fs)
         diagnostics["restored_phases"] = True
 
     # (2) Long stretches without rests (continuous sets): zero velocity where
@@ -1336,7 +1335,7 @@ def analyze(
         velocity_m_s=np.where(valid, velocity, np.nan),
         displacement_m=integrate_by_block(velocity, state.uniform.block, fs),
     )
-    segmenter.detect(kinematics.time_s, velocity, valid=valid)
+    segmenter.detect(kinematics.time_s, velocity, valid=valid, sample_rate_hz=fs)
     starts, ends, kinds, _ = segmenter.phases_
     reversal_index, reversal_kind = reversals_between(starts, ends, kinds)
     if reversal_index.size >= 3:
@@ -1349,7 +1348,7 @@ def analyze(
             velocity_m_s=np.where(valid, velocity, np.nan),
             displacement_m=integrate_by_block(velocity, state.uniform.block, fs),
         )
-        segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid)
+        segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid, sample_rate_hz=fs)
     diagnostics["still_fraction"] = float(kinematics.still.mean())
     segments = _settle_boundaries(segmenter.sets_, kinematics, detrend_calm=state.uniform.gyr_rads is None)
     reps = rep_table(kinematics, segments, settings)

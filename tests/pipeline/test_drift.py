@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from eccentric_sense.pipeline.drift import DriftCorrectedIntegration, pin_reversals, refine_by_closure, turn_rests
+from scipy.integrate import cumulative_trapezoid
+
+from eccentric_sense.pipeline.drift import DriftCorrectedIntegration, _cumtrapz, pin_reversals, refine_by_closure, turn_rests
 
 FS = 100.0
 
@@ -54,6 +56,38 @@ def test_known_motion_forbids_rests_and_known_rest_forces_them():
     rest[int(14 * FS) : int(16 * FS)] = True
     forced = DriftCorrectedIntegration().estimate(acc, quiet, FS, known_rest=rest)
     assert forced.still_[int(14.1 * FS) : int(15.9 * FS)].all()
+
+
+def test_reestimate_gives_what_a_fresh_estimate_under_the_same_constraints_gives():
+    v_true = np.concatenate([_slow_negative_velocity(), _slow_negative_velocity()])
+    acc = np.gradient(v_true) * FS + 0.003 + np.random.default_rng(1).normal(0, 0.01, v_true.size)
+    quiet = _quiet_where_no_acceleration(v_true)
+    block = np.repeat([0, 1], [v_true.size // 2, v_true.size - v_true.size // 2])  # two gap-free blocks
+    motion = np.zeros(acc.size, dtype=bool)
+    motion[int(14 * FS) : int(16 * FS)] = True  # the rest after the first descent
+    rest = np.zeros(acc.size, dtype=bool)
+    rest[int(6 * FS) : int(9 * FS)] = True  # inside the first descent's cruise
+    first = DriftCorrectedIntegration(piece_s=0.4).estimate(acc, quiet, FS, block)
+    # Twice, with constraints that add sure rests: the shared first-pass work must not keep them.
+    for known_rest, known_motion in [(rest, motion), (None, motion), (rest, None), (None, None)]:
+        again = first.reestimate(known_rest=known_rest, known_motion=known_motion)
+        fresh = DriftCorrectedIntegration(piece_s=0.4).estimate(acc, quiet, FS, block, known_rest, known_motion)
+        assert again is not first and again.piece_s == 0.4
+        for name in ("velocity_", "displacement_", "still_", "bias_"):
+            np.testing.assert_array_equal(getattr(again, name), getattr(fresh, name))
+    # The constraints matter here (so the comparisons above have teeth).
+    assert first.reestimate(known_rest=rest).still_[rest].mean() > 0.8
+    assert not first.reestimate().still_[rest].any()
+    assert not first.reestimate(known_motion=motion).still_[motion].any()
+    assert first.reestimate().still_[motion].all()
+    with pytest.raises(RuntimeError, match="previous estimate"):
+        DriftCorrectedIntegration().reestimate()
+
+
+@pytest.mark.parametrize("shape", [(1,), (2,), (501,), (300, 3)])
+def test_cumulative_integral_matches_scipy_exactly(shape):
+    x = np.random.default_rng(2).normal(size=shape)
+    np.testing.assert_array_equal(_cumtrapz(x, 200.0), cumulative_trapezoid(x, dx=1 / 200.0, axis=0, initial=0.0))
 
 
 def test_long_rest_follows_a_wandering_bias():

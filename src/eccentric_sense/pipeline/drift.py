@@ -26,11 +26,12 @@ height at the top of every rep.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
-from scipy import integrate, signal
+from scipy import signal
 
 from ..constants import FAST_END_FRACTION
 from ._runs import block_spans, interior_runs, mask_to_runs, moving_average, run_members, running_sum, runs_to_mask, split_runs, split_spans
@@ -39,7 +40,19 @@ __all__ = ["DriftCorrectedIntegration", "estimate_bias_drift"]
 
 
 def _cumtrapz(x: np.ndarray, fs: float) -> np.ndarray:
-    return integrate.cumulative_trapezoid(x, dx=1.0 / fs, initial=0.0)
+    """``scipy.integrate.cumulative_trapezoid(x, dx=1/fs, axis=0, initial=0)``, summed into its output.
+
+    The same operations in the same order as scipy's, so the same values;
+    scipy concatenates the leading zero (a copy of the whole result), which
+    an analysis pays for about ten times per hour of data.
+    """
+    x = np.asarray(x, dtype=float)
+    out = np.empty_like(x)
+    if x.shape[0] == 0:
+        return out
+    out[0] = 0.0
+    np.cumsum((1.0 / fs) * (x[1:] + x[:-1]) / 2.0, axis=0, out=out[1:])
+    return out
 
 
 @lru_cache(maxsize=2)
@@ -117,6 +130,18 @@ def estimate_bias_drift(
     return np.interp(idx, idx[enough], bias[enough])
 
 
+class _PreparedBlock(NamedTuple):
+    """One block's integration up to the known rests and motion (see ``DriftCorrectedIntegration.reestimate``)."""
+
+    bias: np.ndarray
+    raw_velocity: np.ndarray
+    pieces: np.ndarray
+    levels: np.ndarray | None = None
+    change: np.ndarray | None = None
+    flat: np.ndarray | None = None
+    anchors: np.ndarray | None = None
+
+
 @dataclass
 class DriftCorrectedIntegration:
     """Integrate vertical acceleration into drift-free velocity and displacement.
@@ -180,6 +205,32 @@ class DriftCorrectedIntegration:
         n = acc.size
         if block is None:
             block = np.zeros(n, dtype=np.intp)
+        self._prepared = [
+            (lo, hi, self._prepare_block(acc[lo:hi], quiet[lo:hi], fs)) for lo, hi in block_spans(block)
+        ]  # one per gap-free block
+        self._sample_rate_hz, self._n = fs, n
+        return self._finish(known_rest, known_motion)
+
+    def reestimate(
+        self, known_rest: np.ndarray | None = None, known_motion: np.ndarray | None = None
+    ) -> "DriftCorrectedIntegration":
+        """Integrate the signal of the last :meth:`estimate` again, under other constraints.
+
+        A new estimator with the same settings, as if ``estimate`` had been
+        called with the same acceleration, quiet mask and blocks and these
+        ``known_rest`` / ``known_motion``.  The work that does not depend on
+        them (the raw integral, the quiet pieces and their levels, the sure
+        rests) is shared, not redone: the rep-aware stage re-integrates the
+        same acceleration under new rests two or three times per analysis.
+        """
+        if not hasattr(self, "_prepared"):
+            raise RuntimeError("reestimate() needs a previous estimate() of this estimator")
+        other = replace(self)
+        other._prepared, other._sample_rate_hz, other._n = self._prepared, self._sample_rate_hz, self._n
+        return other._finish(known_rest, known_motion)
+
+    def _finish(self, known_rest: np.ndarray | None, known_motion: np.ndarray | None) -> "DriftCorrectedIntegration":
+        n, fs = self._n, self._sample_rate_hz
         if known_rest is None:
             known_rest = np.zeros(n, dtype=bool)
         if known_motion is None:
@@ -188,10 +239,8 @@ class DriftCorrectedIntegration:
         displacement = np.zeros(n)
         still = np.zeros(n, dtype=bool)
         bias = np.zeros(n)
-        for lo, hi in block_spans(block):  # one pass per gap-free block
-            v, z, s, b = self._integrate_block(
-                acc[lo:hi], quiet[lo:hi], fs, known_rest[lo:hi], known_motion[lo:hi]
-            )
+        for lo, hi, prepared in self._prepared:  # one pass per gap-free block
+            v, z, s, b = self._integrate_block(prepared, fs, known_rest[lo:hi], known_motion[lo:hi])
             velocity[lo:hi], displacement[lo:hi], still[lo:hi], bias[lo:hi] = v, z, s, b
         self.velocity_ = velocity
         self.displacement_ = displacement
@@ -200,44 +249,51 @@ class DriftCorrectedIntegration:
         return self
 
     # -------------------------------------------------------------------------
-    def _integrate_block(
-        self,
-        acc: np.ndarray,
-        quiet: np.ndarray,
-        fs: float,
-        known_rest: np.ndarray | None = None,
-        known_motion: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        n = acc.size
+    def _prepare_block(self, acc: np.ndarray, quiet: np.ndarray, fs: float) -> _PreparedBlock:
+        """The part of a block's integration that does not depend on known rests or motion."""
         bias = estimate_bias_drift(acc, quiet, fs, window_s=self.bias_window_s)
         raw_velocity = _cumtrapz(acc - bias, fs)
         pieces = self._quiet_pieces(quiet, fs)
         if pieces.shape[0] == 0:
-            # Nothing is known to be at rest: the best remaining assumption is that
-            # the bar ends where it started, i.e. zero mean velocity.
-            drift = moving_average(raw_velocity, int(self.level_window_s * fs))
-            velocity = raw_velocity - drift
-            return velocity, _cumtrapz(velocity, fs), np.zeros(n, dtype=bool), bias
-
+            return _PreparedBlock(bias, raw_velocity, pieces)
         csum = running_sum(raw_velocity)
         levels = (csum[pieces[:, 1]] - csum[pieces[:, 0]]) / (pieces[:, 1] - pieces[:, 0])
-        centres = 0.5 * (pieces[:, 0] + pieces[:, 1] - 1)
         # How much the velocity changes inside a piece: a rest (and a cruise) is flat,
         # the slow start or end of a descent is not.
         change = np.abs(raw_velocity[pieces[:, 1] - 1] - raw_velocity[pieces[:, 0]])
-
-        # First guess of the rest level: the long-window mean velocity (the bar
-        # returns to where it was, so its mean velocity over a long window is zero).
-        window = int(self.level_window_s * fs)
-        tolerance = self.still_tolerance_m_s
-        flat = change < tolerance
+        flat = change < self.still_tolerance_m_s
         anchors = self._anchor_pieces(quiet, pieces, levels, flat, fs)
+        return _PreparedBlock(bias, raw_velocity, pieces, levels, change, flat, anchors)
+
+    def _integrate_block(
+        self,
+        prepared: _PreparedBlock,
+        fs: float,
+        known_rest: np.ndarray | None = None,
+        known_motion: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        bias, raw_velocity, pieces = prepared.bias, prepared.raw_velocity, prepared.pieces
+        n = raw_velocity.size
+        window = int(self.level_window_s * fs)
+        if pieces.shape[0] == 0:
+            # Nothing is known to be at rest: the best remaining assumption is that
+            # the bar ends where it started, i.e. zero mean velocity.
+            drift = moving_average(raw_velocity, window)
+            velocity = raw_velocity - drift
+            return velocity, _cumtrapz(velocity, fs), np.zeros(n, dtype=bool), bias
+
+        levels, change, flat = prepared.levels, prepared.change, prepared.flat
+        centres = 0.5 * (pieces[:, 0] + pieces[:, 1] - 1)
+        tolerance = self.still_tolerance_m_s
+        anchors = prepared.anchors.copy()  # shared with re-estimates: never changed in place
         if known_rest is not None and known_rest.any():
             inside = running_sum(known_rest)
             anchors |= (inside[pieces[:, 1]] - inside[pieces[:, 0]]) == (pieces[:, 1] - pieces[:, 0])
+        # First guess of the rest level: rests we are sure of (the stillness
+        # before and after a set, long rests) pin it, and pieces in between are
+        # judged against them; without any, the long-window mean velocity (the
+        # bar returns to where it was, so its mean over a long window is zero).
         if anchors.any():
-            # Rests we are sure of (the stillness before and after a set, long
-            # rests) pin the level; pieces in between are judged against them.
             guess = self._rest_level_curve(centres, levels, anchors)
         else:
             guess = local_linear_trend(raw_velocity, window)[centres.astype(np.intp)]
@@ -685,7 +741,7 @@ def estimate_bias_from_closure(
     fs = sample_rate_hz
     if pairs.shape[0] < 4:
         return np.zeros(3), velocity_m_s
-    regress = integrate.cumulative_trapezoid(specific_force_unit, dx=1.0 / fs, axis=0, initial=0.0)
+    regress = _cumtrapz(specific_force_unit, fs)
     regress = np.column_stack([regress[:, k] - pin(regress[:, k]) for k in range(3)])
     # Displacement of each regressor (and of the velocity) between the pair's moments.
     creg = running_sum(regress) / fs
@@ -771,7 +827,7 @@ def pin_reversals(
         pad = min(end - start - 1, int(3 * fs / highpass_hz))
         high = signal.sosfiltfilt(sos, segment, padlen=pad)
         time = np.arange(end - start) / fs
-        p_start, p_end, p_kind, p_travel = find_phases(time, high)
+        p_start, p_end, p_kind, p_travel = find_phases(time, high, sample_rate_hz=fs)
         peak = np.array([np.max(np.abs(high[a:b])) for a, b in zip(p_start, p_end)])  # per phase
         keep = (p_travel >= min_travel_m) & (peak >= min_peak_m_s)
         p_start, p_end, p_kind, p_travel = p_start[keep], p_end[keep], p_kind[keep], p_travel[keep]

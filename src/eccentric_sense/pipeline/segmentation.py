@@ -87,8 +87,13 @@ def find_phases(
     threshold_m_s: float = PHASE_SPEED_THRESHOLD_M_S,
     stall_s: float = STALL_TOLERANCE_S,
     valid: np.ndarray | None = None,
+    sample_rate_hz: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """All phases in time order.
+
+    ``sample_rate_hz`` is the rate of ``time_s``'s uniform grid; without it
+    the rate is the median sample interval's (a full pass over the times,
+    which callers segmenting the same grid repeatedly can skip).
 
     Returns
     -------
@@ -96,7 +101,10 @@ def find_phases(
     kinds : (k,) +1 concentric (up), -1 eccentric (down)
     travel : (k,) distance travelled in the phase, m (positive)
     """
-    fs = 1.0 / float(np.median(np.diff(time_s))) if time_s.size > 1 else 1.0
+    if sample_rate_hz is not None:
+        fs = float(sample_rate_hz)
+    else:
+        fs = 1.0 / float(np.median(np.diff(time_s))) if time_s.size > 1 else 1.0
     stall = max(int(round(stall_s * fs)), 1)
     v = np.where(valid, velocity_m_s, 0.0) if valid is not None else velocity_m_s
     rising = v > threshold_m_s
@@ -143,10 +151,18 @@ class PhaseSegmenter:
     first_phase: str | None = None
     order_hint: str | None = None
 
-    def detect(self, time_s: np.ndarray, velocity_m_s: np.ndarray, valid: np.ndarray | None = None) -> "PhaseSegmenter":
+    def detect(
+        self,
+        time_s: np.ndarray,
+        velocity_m_s: np.ndarray,
+        valid: np.ndarray | None = None,
+        sample_rate_hz: float | None = None,
+    ) -> "PhaseSegmenter":
+        """Find the phases, sets and reps; ``sample_rate_hz`` as in :func:`find_phases`."""
         self._velocity = np.asarray(velocity_m_s, dtype=float)
         starts, ends, kinds, travel = find_phases(
-            time_s, velocity_m_s, threshold_m_s=self.threshold_m_s, stall_s=self.stall_s, valid=valid
+            time_s, velocity_m_s, threshold_m_s=self.threshold_m_s, stall_s=self.stall_s, valid=valid,
+            sample_rate_hz=sample_rate_hz,
         )
         duration = time_s[np.minimum(ends, time_s.size - 1)] - time_s[starts]
         substantial = (travel >= self.min_travel_m) & (duration >= self.min_phase_s)
