@@ -7,7 +7,10 @@ from scipy.spatial.transform import Rotation
 from eccentric_sense.pipeline.calibration import AccelerometerCalibration
 from eccentric_sense.pipeline.vertical import (
     GyroAidedVertical,
+    _apply_matrices,
     _integrate_gyro,
+    _rotation_matrices,
+    _rotvec_quaternions,
     lowpass_zero_phase,
     vertical_acceleration,
 )
@@ -31,6 +34,19 @@ def test_integrated_gyro_matches_constant_rate_rotation():
     orientation = _integrate_gyro(np.tile(rate, (n, 1)), FS)
     expected = Rotation.from_rotvec(rate * n / FS)
     assert (orientation[-1] * expected.inv()).magnitude() == pytest.approx(0.0, abs=1e-9)
+
+
+def test_rotation_helpers_agree_with_scipy():
+    rng = np.random.default_rng(3)
+    # Per-sample increments of a gyroscope (tiny, some under the 1 mrad Taylor branch) and large rotations.
+    rotvec = np.concatenate([rng.normal(0, 0.02, (500, 3)), rng.normal(0, 2e-4, (50, 3)), np.zeros((2, 3)), rng.normal(0, 2, (50, 3))])
+    quats = _rotvec_quaternions(np.ascontiguousarray(rotvec.T)).T
+    np.testing.assert_array_equal(quats, Rotation.from_rotvec(rotvec).as_quat())
+    rotations = Rotation.from_rotvec(rotvec)
+    vectors = rng.normal(0, 10, (rotvec.shape[0], 3))
+    matrices = _rotation_matrices(rotations.as_quat())
+    np.testing.assert_allclose(_apply_matrices(matrices, vectors), rotations.apply(vectors), atol=1e-12)
+    np.testing.assert_allclose(_apply_matrices(matrices, vectors, inverse=True), rotations.inv().apply(vectors), atol=1e-12)
 
 
 def test_norm_method_is_independent_of_mounting():

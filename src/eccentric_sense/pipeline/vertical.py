@@ -295,6 +295,23 @@ def _quat_multiply(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     ])
 
 
+def _rotvec_quaternions(rotvec: np.ndarray) -> np.ndarray:
+    """Unit quaternions of component-first rotation vectors: ``(3, ...)`` -> ``(4, ...)``, scalar last.
+
+    scipy's ``Rotation.from_rotvec`` formula (its Taylor series below 1 mrad),
+    written into a contiguous component-first array in one go instead of a
+    row-per-rotation array that the scan would have to transpose.
+    """
+    angle = component_norms(rotvec)
+    small = angle <= 1e-3
+    angle2 = angle * angle
+    scale = np.where(small, 0.5 - angle2 / 48 + angle2**2 / 3840, np.sin(angle / 2) / (angle + small))
+    quats = np.empty((4,) + angle.shape)
+    np.multiply(rotvec, scale, out=quats[:3])
+    np.cos(angle / 2, out=quats[3])
+    return quats
+
+
 def _prefix_product(quats: np.ndarray) -> np.ndarray:
     """Inclusive prefix product ``q0 q1 ... qi`` along the last axis, by doubling (log2(k) vectorised products)."""
     out = quats.copy()
@@ -319,16 +336,15 @@ def _gyro_quaternions(gyr_rads: np.ndarray, sample_rate_hz: float, *, chunk: int
     Python loop.  The scan works on component-first arrays (see above).
     """
     m = gyr_rads.shape[0]
-    quats = Rotation.from_rotvec(gyr_rads / sample_rate_hz).as_quat()  # (m, 4): x, y, z, w
     if m <= chunk:
-        return _prefix_product(np.ascontiguousarray(quats.T)).T
+        return _prefix_product(_rotvec_quaternions(gyr_rads.T / sample_rate_hz)).T
     n_chunks = -(-m // chunk)
-    padded = np.zeros((n_chunks * chunk, 4))
-    padded[m:, 3] = 1.0  # identity rotations after the end
-    padded[:m] = quats
     # (component, position in chunk, chunk): each step of the scan reads
-    # one contiguous row of all chunks per component.
-    blocks = np.ascontiguousarray(padded.reshape(n_chunks, chunk, 4).transpose(2, 1, 0))
+    # one contiguous row of all chunks per component.  The increments are
+    # built in that layout directly (identity rotations after the end).
+    padded = np.zeros((n_chunks * chunk, 3))
+    np.divide(gyr_rads, sample_rate_hz, out=padded[:m])
+    blocks = _rotvec_quaternions(padded.reshape(n_chunks, chunk, 3).transpose(2, 1, 0))
     for position in range(1, chunk):  # positions within a chunk, each vectorised over all chunks
         blocks[:, position] = _quat_multiply(blocks[:, position - 1], blocks[:, position])
     blocks /= component_norms(blocks)
@@ -338,13 +354,13 @@ def _gyro_quaternions(gyr_rads: np.ndarray, sample_rate_hz: float, *, chunk: int
     before[:, 1:] = totals[:, :-1]
     # The last product, slab by slab of chunks so that its temporaries stay
     # in the CPU cache (a third faster than one pass over all samples), and
-    # back to one row per sample, chunk after chunk.
-    out = np.empty((n_chunks, chunk, 4))
+    # back to sample order, component-first (returned as an ``(m, 4)`` view).
+    out = np.empty((4, n_chunks, chunk))
     for lo in range(0, n_chunks, 256):  # slabs of 256 chunks, not samples
         part = _quat_multiply(before[:, None, lo : lo + 256], blocks[:, :, lo : lo + 256])  # broadcast over positions
         part /= component_norms(part)
-        out[lo : lo + 256] = part.transpose(2, 1, 0)
-    return out.reshape(-1, 4)[:m]
+        out[:, lo : lo + 256] = part.transpose(0, 2, 1)
+    return out.reshape(4, -1)[:, :m].T
 
 
 def _integrate_gyro(gyr_rads: np.ndarray, sample_rate_hz: float, *, chunk: int = 64) -> Rotation:
@@ -352,22 +368,39 @@ def _integrate_gyro(gyr_rads: np.ndarray, sample_rate_hz: float, *, chunk: int =
     return Rotation.from_quat(_gyro_quaternions(gyr_rads, sample_rate_hz, chunk=chunk))
 
 
-def _rotate(orientation: Rotation, matrices: np.ndarray | None, vectors: np.ndarray, *, inverse: bool = False) -> np.ndarray:
-    """``orientation.apply(vectors)`` (``orientation.inv().apply`` with ``inverse``), with the matrices given.
+def _rotation_matrices(quats: np.ndarray) -> np.ndarray:
+    """Rotation matrices of unit quaternions ``(m, 4)`` (scalar last), element-first: ``(3, 3, m)``.
 
-    For two or more rotations ``Rotation.apply`` is this einsum over
-    ``as_matrix()``, rebuilt on every call (and ``inv()`` copies the
-    rotations first); a block rotates twice, so its matrices are built once.
-    The inverse's matrices are the transposes element for element, handed
-    to einsum in the same contiguous layout: the same sums, the same
-    results.  Without matrices (a single rotation, which scipy handles on
-    another path) scipy rotates.
+    ``R[i, j]`` is one contiguous array over the samples, so rotating by
+    ``R`` (``sum_j R[i, j] v_j``) or by its inverse (``sum_j R[j, i] v_j``)
+    is nine multiply-adds of whole arrays, with no ``(m, 3, 3)`` layout to
+    transpose and no generic contraction over axes of three.  The formula
+    is scipy's ``as_matrix`` for unit quaternions.
     """
-    if matrices is None:
-        return (orientation.inv() if inverse else orientation).apply(vectors)
-    if inverse:
-        matrices = np.ascontiguousarray(matrices.transpose(0, 2, 1))
-    return np.einsum("ijk,ik->ij", matrices, vectors)
+    x, y, z, w = (np.ascontiguousarray(component) for component in quats.T)
+    xx, yy, zz, ww = x * x, y * y, z * z, w * w
+    xy, zw, xz, yw, yz, xw = x * y, z * w, x * z, y * w, y * z, x * w
+    matrices = np.empty((3, 3, x.size))
+    matrices[0, 0] = xx - yy - zz + ww
+    matrices[1, 0] = 2 * (xy + zw)
+    matrices[2, 0] = 2 * (xz - yw)
+    matrices[0, 1] = 2 * (xy - zw)
+    matrices[1, 1] = -xx + yy - zz + ww
+    matrices[2, 1] = 2 * (yz + xw)
+    matrices[0, 2] = 2 * (xz + yw)
+    matrices[1, 2] = 2 * (yz - xw)
+    matrices[2, 2] = -xx - yy + zz + ww
+    return matrices
+
+
+def _apply_matrices(matrices: np.ndarray, vectors: np.ndarray, *, inverse: bool = False) -> np.ndarray:
+    """Rotate every row of ``vectors`` ``(m, 3)`` by its matrix of :func:`_rotation_matrices` (or its inverse)."""
+    columns = [np.ascontiguousarray(column) for column in vectors.T]  # 3 components
+    out = np.empty((len(columns[0]), 3))
+    for i in range(3):  # output components
+        row = matrices[:, i] if inverse else matrices[i]  # the transpose's row i is column i
+        out[:, i] = row[0] * columns[0] + row[1] * columns[1] + row[2] * columns[2]
+    return out
 
 
 def horizontal_acceleration(
@@ -446,9 +479,8 @@ class GyroAidedVertical:
         horizontal = np.zeros(m)
         up_sensor = np.tile([0.0, 0.0, 1.0], (m, 1))
         for lo, hi in block_spans(block):  # per gap-free block
-            orientation = _integrate_gyro(gyr_rads[lo:hi] - gyro_bias, fs)
-            matrices = orientation.as_matrix() if hi - lo > 1 else None
-            f_ref = _rotate(orientation, matrices, acc_mps2[lo:hi])
+            matrices = _rotation_matrices(_gyro_quaternions(gyr_rads[lo:hi] - gyro_bias, fs))
+            f_ref = _apply_matrices(matrices, acc_mps2[lo:hi])
             pieces = split_runs(quiet[lo:hi], max(int(round(self.piece_s * fs)), 1), max(int(0.2 * fs), 1))
             if pieces.shape[0] == 0:
                 g_ref = np.tile(np.median(f_ref, axis=0), (hi - lo, 1))
@@ -464,7 +496,7 @@ class GyroAidedVertical:
             g_unit = g_ref / np.maximum(row_norms(g_ref), 1e-9)[:, None]
             # The dot product summed in np.sum's order, without an (m, 3) temporary.
             along = f_ref[:, 0] * g_unit[:, 0] + f_ref[:, 1] * g_unit[:, 1] + f_ref[:, 2] * g_unit[:, 2]
-            up_sensor[lo:hi] = _rotate(orientation, matrices, g_unit, inverse=True)
+            up_sensor[lo:hi] = _apply_matrices(matrices, g_unit, inverse=True)
             r0, b = gravity_reading_model(along, up_sensor[lo:hi], quiet[lo:hi], piece=max(int(self.piece_s * fs), 2))
             g_norm = r0 + up_sensor[lo:hi] @ b
             self.reading_bias_mps2_ = b
