@@ -36,6 +36,21 @@ def test_jittered_host_stamps_are_straightened_to_the_device_rate():
     assert not uniform.gap.any()
 
 
+def test_samples_on_the_grid_are_kept_and_samples_between_it_are_interpolated():
+    rate = 100.0
+    t, acc = _still(3000, rate)
+    rounded = np.round(t + 12.345, 6)  # device stamps as a CSV writes them
+    kept = regularize_timebase(rounded, acc)
+    np.testing.assert_array_equal(kept.acc_mps2, acc)
+    # Half a sample off the grid halfway through: the second half is interpolated, not shifted.
+    shifted = rounded.copy()
+    shifted[1500:] += 0.5 / rate
+    moved = regularize_timebase(shifted, acc)
+    after = np.arange(1501, 3000)  # grid points halfway between two shifted samples
+    assert moved.acc_mps2[after, 2] == pytest.approx(0.5 * (acc[after - 1, 2] + acc[after, 2]), abs=1e-9)
+    assert moved.acc_mps2[:1500] == pytest.approx(acc[:1500], abs=1e-9)
+
+
 def test_long_gap_is_marked_and_splits_blocks_short_gap_is_bridged():
     rate = 100.0
     t, acc = _still(3000, rate)

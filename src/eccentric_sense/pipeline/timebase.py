@@ -275,8 +275,13 @@ def regularize_timebase(
             if gyr is not None:
                 gyr = signal.sosfiltfilt(sos, gyr, axis=0)
 
-    acc_u = np.column_stack([np.interp(grid, t, acc[:, k]) for k in range(3)])
-    gyr_u = None if gyr is None else np.column_stack([np.interp(grid, t, gyr[:, k]) for k in range(3)])
+    if decimate == 1 and grid.size == n and np.all(np.abs(grid - t) <= 1e-3 * dt):
+        # Already on the grid (device timestamps, written with a few decimals):
+        # interpolating would only blend neighbours by the timestamps' rounding.
+        acc_u, gyr_u = acc, gyr
+    else:
+        acc_u = np.column_stack([np.interp(grid, t, acc[:, k]) for k in range(3)])
+        gyr_u = None if gyr is None else np.column_stack([np.interp(grid, t, gyr[:, k]) for k in range(3)])
 
     gap = _in_long_gaps(t, grid, max(max_interp_gap_s, gap_factor * nominal_dt), dt)
     n_disturbed = 0
