@@ -1074,12 +1074,14 @@ def _restore_lost_lead(
         peak = _peak_index(velocity, phases, j)
         block_start = int(gap_index[np.searchsorted(gap_index, starts[j]) - 1]) + 1 if gap_index.size and gap_index[0] < starts[j] else 0
         lo = max(block_start, int(previous_end[first_phase]) if first_phase else 0, int(starts[j] - set_break_s * fs))
-        after = quiet_index[(quiet_index >= lo) & (quiet_index < starts[first_phase])]
-        if after.size < fs:
+        # The stretch starts at the first rest of a second or more: quiet
+        # moments scattered through a walkout or an unrack before it are
+        # not the hold the descent leaves from.
+        held_runs = mask_to_runs(quiet[lo : starts[first_phase]])
+        held_runs = held_runs[held_runs[:, 1] - held_runs[:, 0] >= fs]
+        if held_runs.shape[0] == 0:
             continue
-        a = int(after[0])
-        if after[int(fs) - 1] - a >= 1.2 * fs:  # the first second of quiet samples must be one rest, not scattered ones
-            continue
+        a = lo + int(held_runs[0, 0])
         far = _rest_before_phase(phases, j, first_phase if first_phase != j else None, quiet_index, lo, peak, window)
         if far is None:
             continue

@@ -135,6 +135,32 @@ def test_first_descent_of_a_set_erased_comes_back_only_where_there_was_one():
         assert _restore_lost_phases(kin, phases, quiet, acc, FS, 20.0) is None
 
 
+def test_first_descent_comes_back_when_an_unrack_with_quiet_moments_precedes_the_hold():
+    # 0.6 s still, a 3 s unrack that wobbles the bar (its acceleration passes
+    # through zero: scattered quiet moments), the 3 s hold at the top, then
+    # the erased slow negative.  The stretch starts at the hold, the first
+    # rest of a second, not at the first quiet sample.
+    v_set, span = _set_opening("descent")
+    wobble_t = np.arange(int(3 * FS)) / FS
+    wobble = 0.05 * np.sin(2 * np.pi * 1.5 * wobble_t)
+    lead = np.concatenate([np.zeros(int(0.6 * FS)), wobble])
+    v_true = np.concatenate([lead, v_set])
+    span = slice(span.start + lead.size, span.stop + lead.size)
+    t = np.arange(v_true.size) / FS
+    acc = np.gradient(v_true) * FS + np.random.default_rng(5).normal(0.0, 0.003, v_true.size)
+    quiet = np.abs(lowpass_zero_phase(acc, 2.0, FS)) < 0.02
+    assert 0 < quiet[: lead.size].sum() and not quiet[int(0.6 * FS) : lead.size].all()  # scattered, as meant
+    erased = v_true.copy()
+    erased[span] = 0.0
+    phases = PhaseSegmenter().detect(t, erased).phases_
+    assert phases[2].tolist() == [1]
+    restored = _restore_lost_phases(_kinematics_for(erased, acc, quiet), phases, quiet, acc, FS, 20.0, lead_kind=-1)
+    assert restored is not None
+    inner = slice(span.start + int(1.5 * FS), span.stop - int(1.5 * FS))
+    assert restored[inner] == pytest.approx(-0.035, abs=0.006)
+    assert PhaseSegmenter().detect(t, restored).phases_[2].tolist() == [-1, 1]
+
+
 def test_a_genuinely_short_descent_is_left_alone():
     # Lift 0.4 m, then a real half-range descent (0.16 m, the set's other
     # reps aside), a pause, the lift back: nothing was lost, and forcing the
