@@ -742,6 +742,31 @@ def _closure_drift(
     return curved if miss_curve <= miss_line else restored
 
 
+def _closure_drift_held(acc: np.ndarray, rest: np.ndarray, expected: float, fs: float, initial: np.ndarray) -> np.ndarray:
+    """:func:`_closure_drift_pinned`, but at rest at *every* sample of ``initial`` and ``rest``, not on average.
+
+    The cubic drift is fitted by least squares to zero velocity over both
+    rests sample by sample, under the exact constraint that the stretch
+    moves by ``expected``: a hold of several seconds then fixes the bias
+    and its trend, which a mean leaves free to tilt the hold.
+    """
+    raw = _integral_from_rest(acc, fs)
+    t = np.arange(raw.size, dtype=float) / raw.size
+    basis = np.column_stack([t, t * t, t**3])
+    at_rest = np.concatenate([initial, rest])
+    # Equality-constrained least squares (KKT system): min |B c - raw|^2 over
+    # the rests subject to sum(B c) = sum(raw) - expected * fs.
+    gram = basis[at_rest].T @ basis[at_rest]
+    total = basis.sum(axis=0)
+    kkt = np.zeros((4, 4))
+    kkt[:3, :3] = 2 * gram
+    kkt[:3, 3] = total
+    kkt[3, :3] = total
+    rhs = np.concatenate([2 * basis[at_rest].T @ raw[at_rest], [raw.sum() - expected * fs]])
+    solution, *_ = np.linalg.lstsq(kkt, rhs, rcond=None)
+    return raw - basis @ solution[:3]
+
+
 def _closure_drift_pinned(acc: np.ndarray, rest: np.ndarray, expected: float, fs: float, initial: np.ndarray) -> np.ndarray:
     """Velocity over a stretch that starts with a long rest ``initial`` and ends at the rest ``rest``.
 
@@ -1049,7 +1074,13 @@ def _restore_lost_lead(
     stretch with no descent in it makes a slow, rounded bulge instead.
     When that fails and the stretch opens with ``initial_rest_s`` or more
     of quiet, a drift that keeps all of that rest at rest is tried
-    (:func:`_closure_drift_pinned`).  When the bar moved and then rested
+    (:func:`_closure_drift_pinned`).  A slow negative's cruise is as quiet
+    as the hold before it, so that rest may run on into the descent: last,
+    the hold is taken to end where the velocity changes most in the
+    descent's direction within half a second (the push that starts it, of
+    at least half the phase threshold), and a drift that keeps every sample
+    of the hold and of the bottom rest at rest is fitted
+    (:func:`_closure_drift_held`).  When the bar moved and then rested
     for ``initial_rest_s`` or more until the descent found (a step up onto
     the dip bars), the stretch starts after that move and that drift is
     used at once.
@@ -1116,21 +1147,55 @@ def _restore_lost_lead(
             # refused as no descent.  (Already tried if ``pinned``.)
             if pinned or held - a < initial_rest_s * fs:
                 continue
+            first_fit_onset = onset
             restored = _closure_drift_pinned(vertical[a:b], rest - a, expected, fs, np.arange(held - a))
             if not _looks_like_descent(lead_kind * restored, top, rest - a, fs, threshold_m_s, onset_s, min_shape):
-                continue
+                # The quiet stretch may hold the descent's cruise too (a slow
+                # negative is as quiet as the hold).  The descent leaves the
+                # hold with its one push downwards: the half second, before
+                # the first fit's onset, over which the velocity changes most
+                # in the descent's direction (a 2 cm/s push against a bias
+                # drift of a few mm/s), starting at the latest where the first
+                # fit's descent leaves.  The hold ends there.
+                half = max(int(0.5 * fs), 1)
+                raw = _integral_from_rest(vertical[a:b], fs)
+                search_lo, search_hi = int(initial_rest_s * fs), min(first_fit_onset + half, held) - a
+                if search_hi - search_lo < half:
+                    continue
+                push = lead_kind * (raw[search_lo + half : search_hi] - raw[search_lo : search_hi - half])
+                if push.max() < 0.5 * threshold_m_s:  # no push at all: noise and drift only, no descent to find
+                    continue
+                hold_end = a + search_lo + int(np.argmax(push))
+                restored = _closure_drift_held(vertical[a:b], rest - a, expected, fs, np.arange(hold_end - a))
+                # Such a cruise may sit right at the phase threshold, in and
+                # out of it: its run is judged over half of it.
+                if not _looks_like_descent(
+                    lead_kind * restored, top, rest - a, fs, threshold_m_s, onset_s, min_shape, moving_m_s=0.5 * threshold_m_s
+                ):
+                    continue
         velocity[a:b] = restored
         changed = True
     return changed
 
 
 def _looks_like_descent(
-    along: np.ndarray, top: np.ndarray, rest: np.ndarray, fs: float, threshold_m_s: float, onset_s: float, min_shape: float
+    along: np.ndarray,
+    top: np.ndarray,
+    rest: np.ndarray,
+    fs: float,
+    threshold_m_s: float,
+    onset_s: float,
+    min_shape: float,
+    moving_m_s: float | None = None,
 ) -> bool:
-    """Whether a restored lead (velocity ``along`` its direction) is a real descent (see :func:`_restore_lost_lead`)."""
+    """Whether a restored lead (velocity ``along`` its direction) is a real descent (see :func:`_restore_lost_lead`).
+
+    The descent is the longest run over ``moving_m_s`` (the phase threshold
+    unless given).
+    """
     if abs(float(np.mean(along[top]))) > 0.25 * threshold_m_s or abs(float(np.mean(along[rest]))) > threshold_m_s:
         return False
-    moving = mask_to_runs(along > threshold_m_s)
+    moving = mask_to_runs(along > (threshold_m_s if moving_m_s is None else moving_m_s))
     if moving.shape[0] == 0:
         return False
     longest = int(np.argmax(moving[:, 1] - moving[:, 0]))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from eccentric_sense.analysis import _restore_lost_phases
+from eccentric_sense.pipeline._runs import remove_short_runs
 from eccentric_sense.pipeline.segmentation import PhaseSegmenter
 from eccentric_sense.pipeline.types import Kinematics
 from eccentric_sense.pipeline.vertical import lowpass_zero_phase
@@ -135,6 +136,18 @@ def test_first_descent_of_a_set_erased_comes_back_only_where_there_was_one():
         assert _restore_lost_phases(kin, phases, quiet, acc, FS, 20.0) is None
 
 
+def _restore_erased_lead(v_true, span, acc, quiet):
+    """Erase a set's first descent (the symptom: the set opens with its lift) and restore it."""
+    t = np.arange(v_true.size) / FS
+    erased = v_true.copy()
+    erased[span] = 0.0
+    phases = PhaseSegmenter().detect(t, erased).phases_
+    assert phases[2].tolist() == [1]
+    restored = _restore_lost_phases(_kinematics_for(erased, acc, quiet), phases, quiet, acc, FS, 20.0, lead_kind=-1)
+    assert restored is not None
+    return restored
+
+
 def test_first_descent_comes_back_when_an_unrack_with_quiet_moments_precedes_the_hold():
     # 0.6 s still, a 3 s unrack that wobbles the bar (its acceleration passes
     # through zero: scattered quiet moments), the 3 s hold at the top, then
@@ -150,15 +163,60 @@ def test_first_descent_comes_back_when_an_unrack_with_quiet_moments_precedes_the
     acc = np.gradient(v_true) * FS + np.random.default_rng(5).normal(0.0, 0.003, v_true.size)
     quiet = np.abs(lowpass_zero_phase(acc, 2.0, FS)) < 0.02
     assert 0 < quiet[: lead.size].sum() and not quiet[int(0.6 * FS) : lead.size].all()  # scattered, as meant
-    erased = v_true.copy()
-    erased[span] = 0.0
-    phases = PhaseSegmenter().detect(t, erased).phases_
-    assert phases[2].tolist() == [1]
-    restored = _restore_lost_phases(_kinematics_for(erased, acc, quiet), phases, quiet, acc, FS, 20.0, lead_kind=-1)
-    assert restored is not None
+    restored = _restore_erased_lead(v_true, span, acc, quiet)
     inner = slice(span.start + int(1.5 * FS), span.stop - int(1.5 * FS))
     assert restored[inner] == pytest.approx(-0.035, abs=0.006)
     assert PhaseSegmenter().detect(t, restored).phases_[2].tolist() == [-1, 1]
+
+
+def test_a_lost_first_descent_cruising_at_the_threshold_comes_back_from_its_push():
+    # A negative-only row: a 6 s hold at the top, then 10 s at 2.1 cm/s (its
+    # half-second pushes in and out are the only accelerations; hold and
+    # cruise are one quiet stretch), the pause at the bottom and the lift.
+    # The accelerometer's bias wanders by 2 mg over the stretch and back.
+    # Fits that keep only the hold's first second at rest, or the whole
+    # quiet stretch, find no descent; the push marks where the hold ends.
+    ease = 0.021 * _smooth_step(int(0.5 * FS))
+    descent = -np.concatenate([ease, np.full(int(9.5 * FS), 0.021), ease[::-1]])
+    n_lift = int(1.2 * FS)
+    lift = np.sin(np.pi * (np.arange(n_lift) + 0.5) / n_lift) ** 2
+    lift *= -descent.sum() / lift.sum()
+    hold = np.zeros(int(6 * FS))
+    v_true = np.concatenate([hold, descent, np.zeros(int(1.5 * FS)), lift, np.zeros(int(3 * FS))])
+    span = slice(hold.size, hold.size + descent.size)
+    t = np.arange(v_true.size) / FS
+    motion = np.gradient(v_true) * FS
+    acc = motion + 0.02 * np.sin(np.pi * t / t[-1]) + np.random.default_rng(7).normal(0.0, 0.003, t.size)
+    # Quiet as the detector finds it: runs of at least 0.3 s (not the instant the lift peaks).
+    quiet = remove_short_runs(np.abs(lowpass_zero_phase(motion, 2.0, FS)) < 0.1, int(0.3 * FS))
+    assert quiet[: span.stop - int(0.5 * FS)].all()  # hold and cruise: one quiet stretch
+    restored = _restore_erased_lead(v_true, span, acc, quiet)
+    assert np.abs(restored[: hold.size - int(0.5 * FS)]).max() < 0.005
+    inner = slice(span.start + int(1 * FS), span.stop - int(1 * FS))
+    assert np.mean(restored[inner]) == pytest.approx(-0.021, abs=0.002)
+    again = PhaseSegmenter().detect(t, restored).phases_
+    assert again[2].tolist() == [-1, 1]
+    assert again[0][0] / FS == pytest.approx(PhaseSegmenter().detect(t, v_true).phases_[0][0] / FS, abs=0.3)
+
+
+def test_held_drift_keeps_the_hold_at_rest_and_moves_the_bar_by_exactly_the_travel():
+    from eccentric_sense.analysis import _closure_drift_held
+
+    ease = 0.021 * _smooth_step(int(0.5 * FS))
+    descent = -np.concatenate([ease, np.full(int(9.5 * FS), 0.021), ease[::-1]])
+    hold = np.zeros(int(5 * FS))
+    v_true = np.concatenate([hold, descent, np.zeros(int(1 * FS))])
+    t = np.arange(v_true.size) / FS
+    acc = np.gradient(v_true) * FS + 0.02 * np.sin(np.pi * t / t[-1])  # 2 mg of wandering bias
+    end_rest = np.arange(v_true.size - int(0.5 * FS), v_true.size - 1)
+    travel = float(v_true.sum() / FS)
+    held = _closure_drift_held(acc, end_rest, travel, FS, np.arange(hold.size))
+    assert held.sum() / FS == pytest.approx(travel, abs=1e-9)  # the constraint is exact
+    assert np.abs(held[: hold.size]).max() < 0.001
+    cruise = slice(hold.size + int(1 * FS), hold.size + descent.size - int(1 * FS))
+    assert held[cruise] == pytest.approx(v_true[cruise], abs=0.001)
+    raw = np.cumsum(0.5 * (acc[:-1] + acc[1:]) / FS)
+    assert np.abs(raw[: hold.size]).max() > 0.005  # without the drift the hold is not at rest
 
 
 def test_a_genuinely_short_descent_is_left_alone():
