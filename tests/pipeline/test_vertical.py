@@ -8,9 +8,10 @@ from eccentric_sense.pipeline.calibration import AccelerometerCalibration
 from eccentric_sense.pipeline.vertical import (
     GyroAidedVertical,
     _apply_matrices,
-    _integrate_gyro,
+    _gyro_quaternions,
     _rotation_matrices,
     _rotvec_quaternions,
+    horizontal_acceleration,
     lowpass_zero_phase,
     vertical_acceleration,
 )
@@ -31,7 +32,7 @@ def _motion(duration_s: float = 20.0):
 def test_integrated_gyro_matches_constant_rate_rotation():
     rate = np.array([0.3, -0.2, 0.5])
     n = 1000
-    orientation = _integrate_gyro(np.tile(rate, (n, 1)), FS)
+    orientation = Rotation.from_quat(_gyro_quaternions(np.tile(rate, (n, 1)), FS))
     expected = Rotation.from_rotvec(rate * n / FS)
     assert (orientation[-1] * expected.inv()).magnitude() == pytest.approx(0.0, abs=1e-9)
 
@@ -74,6 +75,28 @@ def test_gyro_aided_vertical_follows_a_rolling_sensor_and_removes_horizontal_mot
     aided = GyroAidedVertical().estimate(acc, gyr, quiet, block, FS)
     assert aided.vertical_ == pytest.approx(a, abs=0.02)
     assert np.max(np.abs(aided.horizontal_ - np.abs(sway))) < 0.03
+
+
+def test_horizontal_acceleration_of_a_rolling_sensor_uses_the_gyroscope():
+    # The bar rolls 40 degrees within a second while it sways sideways: with
+    # the gyroscope the sway is found in a frame that does not roll; without
+    # it, gravity's direction is smeared by the roll and leaks into the
+    # "horizontal" part.
+    t, a, _ = _motion()
+    x = np.clip(t - 9.0, 0, 1)
+    roll = np.deg2rad(40.0) * x * x * (3 - 2 * x)
+    omega = np.column_stack([np.gradient(roll, t), np.zeros_like(t), np.zeros_like(t)])
+    mounting = Rotation.from_euler("xyz", [20, -35, 60], degrees=True)
+    body = Rotation.from_rotvec(np.column_stack([roll, np.zeros_like(t), np.zeros_like(t)])) * mounting
+    sway = np.where((t >= 4) & (t < 16), 0.3 * np.cos(2 * np.pi * 0.5 * (t - 4)), 0.0)
+    acc = body.inv().apply(np.column_stack([sway, np.zeros_like(t), a + G]))
+    gyr = mounting.inv().apply(omega)
+    calibration = AccelerometerCalibration(np.zeros(3), G, 1)
+    inner = (t > 5) & (t < 15)
+    with_gyro = horizontal_acceleration(acc, gyr, FS, calibration)
+    without = horizontal_acceleration(acc, None, FS, calibration)
+    assert np.max(np.abs(with_gyro[inner] - np.abs(sway[inner]))) < 0.05
+    assert np.max(np.abs(without[inner] - np.abs(sway[inner]))) > 0.1
 
 
 def test_lowpass_keeps_slow_signals_and_removes_fast_ones():

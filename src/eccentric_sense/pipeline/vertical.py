@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import signal
-from scipy.spatial.transform import Rotation
 
 from ..constants import STANDARD_GRAVITY
 from ._runs import block_spans, interior_runs, run_members, running_sum, split_runs
@@ -363,11 +362,6 @@ def _gyro_quaternions(gyr_rads: np.ndarray, sample_rate_hz: float, *, chunk: int
     return out.reshape(4, -1)[:, :m].T
 
 
-def _integrate_gyro(gyr_rads: np.ndarray, sample_rate_hz: float, *, chunk: int = 64) -> Rotation:
-    """Orientation relative to the first sample (see :func:`_gyro_quaternions`), as a ``Rotation``."""
-    return Rotation.from_quat(_gyro_quaternions(gyr_rads, sample_rate_hz, chunk=chunk))
-
-
 def _rotation_matrices(quats: np.ndarray) -> np.ndarray:
     """Rotation matrices of unit quaternions ``(m, 4)`` (scalar last), element-first: ``(3, 3, m)``.
 
@@ -421,10 +415,10 @@ def horizontal_acceleration(
     f = (acc_mps2 - calibration.bias_mps2) / calibration.scale
     if gyr_rads is not None and gyr_rads.shape[0] > 1:
         gyr = gyr_rads - np.median(gyr_rads, axis=0)
-        orientation = _integrate_gyro(gyr, sample_rate_hz)
-        f_ref = orientation.apply(f)
+        matrices = _rotation_matrices(_gyro_quaternions(gyr, sample_rate_hz))
+        f_ref = _apply_matrices(matrices, f)
         g_ref = lowpass_zero_phase(f_ref, gravity_cutoff_hz, sample_rate_hz, order=2)
-        g_dir = orientation.inv().apply(g_ref)
+        g_dir = _apply_matrices(matrices, g_ref, inverse=True)
     else:
         g_dir = lowpass_zero_phase(f, gravity_cutoff_hz, sample_rate_hz, order=2)
     g_unit = g_dir / np.maximum(row_norms(g_dir), 1e-9)[:, None]
