@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from eccentric_sense.pipeline.calibration import QuietDetector, _quiet_piece_means, fit_axis_sensitivity
+from eccentric_sense.pipeline.calibration import QuietDetector, fit_axis_sensitivity, quiet_piece_means
 from eccentric_sense.pipeline.timebase import regularize_timebase
 from eccentric_sense.simulate.suites import BenchmarkCase, benchmark_suite, heldout_suite, robustness_suite
 
@@ -50,10 +50,10 @@ def evaluate(case: BenchmarkCase) -> dict[str, Any] | None:
     uniform = regularize_timebase(recording.time_s, recording.acc_mps2, recording.gyr_rads, max_interp_gap_s=0.1)
     fs = uniform.sample_rate_hz
     quiet = QuietDetector().detect(uniform.acc_mps2, uniform.gyr_rads, fs).quiet_ & ~uniform.gap
-    means, _ = _quiet_piece_means(uniform.acc_mps2, quiet, max(int(fs), 1))
+    means, lengths = quiet_piece_means(uniform.acc_mps2, quiet, fs)
     if len(means) == 0:
         return None
-    _, gains = fit_axis_sensitivity(uniform.acc_mps2, quiet, fs)
+    _, gains = fit_axis_sensitivity(uniform.acc_mps2, quiet, fs, piece_means=(means, lengths))
     errors = sim.spec["realised"]["sensor_errors"]["acc"]
     scale_only = np.diag(1.0 + np.asarray(errors["scale"]))
     full = (np.eye(3) + np.asarray(errors["cross_axis"])) @ scale_only

@@ -30,7 +30,7 @@ from .constants import (
 )
 from .errors import AnalysisError, ConfigError
 from .pipeline._runs import block_spans, mask_to_runs, running_sum
-from .pipeline.calibration import QuietDetector, fit_accelerometer_calibration, fit_axis_sensitivity
+from .pipeline.calibration import QuietDetector, fit_accelerometer_calibration, fit_axis_sensitivity, quiet_piece_means
 from .pipeline.drift import (
     DriftCorrectedIntegration,
     closure_pairs,
@@ -163,10 +163,12 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
     quiet = detector.quiet_ & valid
     # Equalise the axes' sensitivities first: everything below models the
     # reading of gravity as the same in every orientation up to an offset.
-    axis_bias, axis_gains = fit_axis_sensitivity(uniform.acc_mps2, quiet, fs)
+    means, lengths = quiet_piece_means(uniform.acc_mps2, quiet, fs)
+    axis_bias, axis_gains = fit_axis_sensitivity(uniform.acc_mps2, quiet, fs, piece_means=(means, lengths))
     if np.any(axis_gains != 1.0):
         uniform = replace(uniform, acc_mps2=axis_bias + (uniform.acc_mps2 - axis_bias) * axis_gains)
-    calibration = fit_accelerometer_calibration(uniform.acc_mps2, quiet, fs)
+        means = axis_bias + (means - axis_bias) * axis_gains  # the pieces' means follow the per-axis correction
+    calibration = fit_accelerometer_calibration(uniform.acc_mps2, quiet, fs, piece_means=(means, lengths))
     if uniform.gyr_rads is not None:
         aided = GyroAidedVertical(scale=calibration.scale).estimate(uniform.acc_mps2, uniform.gyr_rads, quiet, uniform.block, fs)
         vertical, horizontal = aided.vertical_, aided.horizontal_

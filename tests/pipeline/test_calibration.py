@@ -5,7 +5,12 @@ import pytest
 from scipy.spatial.transform import Rotation, Slerp
 
 from eccentric_sense.analysis import compute_kinematics
-from eccentric_sense.pipeline.calibration import QuietDetector, fit_accelerometer_calibration, fit_axis_sensitivity
+from eccentric_sense.pipeline.calibration import (
+    QuietDetector,
+    fit_accelerometer_calibration,
+    fit_axis_sensitivity,
+    quiet_piece_means,
+)
 from eccentric_sense.recording import Recording
 
 G = 9.80665
@@ -62,6 +67,28 @@ def test_ellipsoid_fit_recovers_unequal_axis_sensitivities():
     # The corrected readings of every pose have one length, whatever the orientation.
     pose_means = (acc - bias).reshape(16, 100, 3).mean(axis=1)
     assert np.ptp(np.linalg.norm(pose_means * gains, axis=1)) < 0.1 * np.ptp(np.linalg.norm(pose_means, axis=1))
+
+
+def test_piece_means_of_corrected_readings_are_the_corrected_piece_means():
+    # The analysis sums the quiet pieces once and corrects their means with
+    # the axis gains instead of summing the corrected recording again.
+    rng = np.random.default_rng(8)
+    poses = Rotation.random(12, random_state=9)
+    acc = np.vstack([_sensitivity_error(np.tile(pose.apply([0, 0, G]), (150, 1))) for pose in poses])
+    acc += rng.normal(0, 0.01, acc.shape)
+    quiet = np.ones(len(acc), dtype=bool)
+    quiet[::97] = False  # runs of uneven length
+    means, lengths = quiet_piece_means(acc, quiet, 100.0)
+    bias, gains = fit_axis_sensitivity(acc, quiet, 100.0, piece_means=(means, lengths))
+    assert np.array_equal(gains, fit_axis_sensitivity(acc, quiet, 100.0)[1])
+    corrected = bias + (acc - bias) * gains
+    again, again_lengths = quiet_piece_means(corrected, quiet, 100.0)
+    np.testing.assert_array_equal(again_lengths, lengths)
+    np.testing.assert_allclose(bias + (means - bias) * gains, again, atol=1e-9)
+    shared = fit_accelerometer_calibration(corrected, quiet, 100.0, piece_means=(bias + (means - bias) * gains, lengths))
+    fresh = fit_accelerometer_calibration(corrected, quiet, 100.0)
+    assert shared.bias_mps2 == pytest.approx(fresh.bias_mps2, abs=1e-9)
+    assert shared.gravity_reading_mps2 == pytest.approx(fresh.gravity_reading_mps2, abs=1e-9)
 
 
 def test_sensitivity_fit_is_not_pulled_by_a_long_rest_or_by_slow_motion():

@@ -19,7 +19,7 @@ from ..constants import STANDARD_GRAVITY
 from ._runs import mask_to_runs, moving_average, remove_short_runs, running_sum, split_spans
 from ._vectors import column_medians, row_norms
 
-__all__ = ["QuietDetector", "AccelerometerCalibration", "fit_accelerometer_calibration", "fit_axis_sensitivity"]
+__all__ = ["QuietDetector", "AccelerometerCalibration", "fit_accelerometer_calibration", "fit_axis_sensitivity", "quiet_piece_means"]
 
 
 def _lowpass(x: np.ndarray, cutoff_hz: float, fs: float, order: int = 2) -> np.ndarray:
@@ -121,8 +121,17 @@ class AccelerometerCalibration:
         return 1.0
 
 
-def _quiet_piece_means(acc_mps2: np.ndarray, quiet: np.ndarray, piece: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean reading (k, 3) and length (k,) of the quiet runs cut into pieces of ``piece`` samples."""
+def quiet_piece_means(
+    acc_mps2: np.ndarray, quiet: np.ndarray, sample_rate_hz: float, *, piece_s: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean reading ``(k, 3)`` and length ``(k,)`` (samples) of the quiet runs cut into ``piece_s`` pieces.
+
+    The data of both calibration fits.  The means of a per-axis affine
+    correction of the readings are the same correction of these means, so
+    a caller that corrects the readings between the fits passes them on
+    instead of summing the whole recording again.
+    """
+    piece = max(int(piece_s * sample_rate_hz), 1)
     pieces = split_spans(mask_to_runs(quiet), piece)
     if pieces.shape[0] == 0:
         return np.empty((0, 3)), np.empty(0)
@@ -138,6 +147,7 @@ def fit_accelerometer_calibration(
     *,
     regularization: float = 1.0,
     min_spread_mps2: float = 1.0,
+    piece_means: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> AccelerometerCalibration:
     """Estimate the accelerometer bias and its reading of 1 g from quiet runs.
 
@@ -156,9 +166,11 @@ def fit_accelerometer_calibration(
         Ridge weight pulling the bias towards zero (in units of quiet runs).
     min_spread_mps2
         Minimum spread of the run means before a bias is fitted at all.
+    piece_means
+        :func:`quiet_piece_means` of these readings, if already computed.
     """
     # Long runs in ~1 s pieces, so that slow drifts and many orientations are seen.
-    means, lengths = _quiet_piece_means(acc_mps2, quiet, max(int(sample_rate_hz), 1))
+    means, lengths = piece_means if piece_means is not None else quiet_piece_means(acc_mps2, quiet, sample_rate_hz)
     if len(means) == 0:
         norm = row_norms(acc_mps2)
         return AccelerometerCalibration(np.zeros(3), float(np.median(norm)), 0)
@@ -216,6 +228,7 @@ def fit_axis_sensitivity(
     max_gain_error: float = 0.05,
     min_spread_mps2: float = 1.0,
     min_pieces: int = 8,
+    piece_means: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Relative sensitivity of the accelerometer's axes, from rests in several orientations.
 
@@ -257,6 +270,9 @@ def fit_axis_sensitivity(
     min_spread_mps2, min_pieces
         Below this spread of the readings (or with fewer pieces) the gains
         are not fitted.
+    piece_means
+        :func:`quiet_piece_means` of these readings in ``piece_s`` pieces,
+        if already computed.
 
     Returns
     -------
@@ -267,7 +283,7 @@ def fit_axis_sensitivity(
     from scipy.optimize import least_squares
 
     unfitted = (np.zeros(3), np.ones(3))
-    means, lengths = _quiet_piece_means(acc_mps2, quiet, max(int(piece_s * sample_rate_hz), 1))
+    means, lengths = piece_means if piece_means is not None else quiet_piece_means(acc_mps2, quiet, sample_rate_hz, piece_s=piece_s)
     if len(means) < min_pieces:
         return unfitted
     spread = float(np.max(np.linalg.norm(means - means.mean(axis=0), axis=1)))
