@@ -744,6 +744,12 @@ def _closure_drift(
     return curved if miss_curve <= miss_line else restored
 
 
+def _cubic_drift_basis(n: int) -> np.ndarray:
+    """``t, t^2, t^3`` over a stretch of ``n`` samples, time scaled to the stretch (a well-conditioned system)."""
+    t = np.arange(n, dtype=float) / n
+    return np.column_stack([t, t * t, t**3])
+
+
 def _closure_drift_held(acc: np.ndarray, rest: np.ndarray, expected: float, fs: float, initial: np.ndarray) -> np.ndarray:
     """:func:`_closure_drift_pinned`, but at rest at *every* sample of ``initial`` and ``rest``, not on average.
 
@@ -753,8 +759,7 @@ def _closure_drift_held(acc: np.ndarray, rest: np.ndarray, expected: float, fs: 
     and its trend, which a mean leaves free to tilt the hold.
     """
     raw = _integral_from_rest(acc, fs)
-    t = np.arange(raw.size, dtype=float) / raw.size
-    basis = np.column_stack([t, t * t, t**3])
+    basis = _cubic_drift_basis(raw.size)
     at_rest = np.concatenate([initial, rest])
     # Equality-constrained least squares (KKT system): min |B c - raw|^2 over
     # the rests subject to sum(B c) = sum(raw) - expected * fs.
@@ -779,8 +784,7 @@ def _closure_drift_pinned(acc: np.ndarray, rest: np.ndarray, expected: float, fs
     ``expected`` over the stretch.
     """
     raw = _integral_from_rest(acc, fs)
-    t = np.arange(raw.size, dtype=float) / raw.size  # scaled to the stretch: a well-conditioned system
-    basis = np.column_stack([t, t * t, t**3])
+    basis = _cubic_drift_basis(raw.size)
     system = np.vstack([basis[initial].mean(axis=0), basis[rest].mean(axis=0), basis.sum(axis=0)])
     target = np.array([raw[initial].mean(), raw[rest].mean(), raw.sum() - expected * fs])
     coef, *_ = np.linalg.lstsq(system, target, rcond=None)
