@@ -198,3 +198,47 @@ def test_the_braking_of_a_slow_negative_keeps_its_change_of_speed():
     vertical = vertical_acceleration(acc, AccelerometerCalibration(np.zeros(3), G, 1), quiet, FS)
     assert np.sum(vertical) / FS == pytest.approx(0.1, abs=0.005)
     assert vertical == pytest.approx(acc_z, abs=2e-3)
+
+
+@pytest.mark.parametrize("turns, duration_s", [(0.7, 0.6), (1.5, 0.8), (-2.0, 1.2)])
+def test_a_sleeve_spin_of_a_biased_sensor_leaves_no_speed(turns, duration_s):
+    # The sensor's offsets (tens of mg, unknown to the caller) make its
+    # reading of gravity depend on which way it faces.  Spun around the bar,
+    # it reads that change for most of the spin; integrated, a step of speed
+    # the bar never had (it stays where it is).
+    t = np.arange(int(8.0 * FS)) / FS
+    angle = 2 * np.pi * turns * np.clip((t - 3.0) / duration_s, 0, 1)
+    pose = Rotation.from_rotvec(np.column_stack([angle, np.zeros_like(t), np.zeros_like(t)]))
+    mounting = Rotation.from_euler("xyz", [5, 20, -35], degrees=True)
+    offsets = np.array([0.25, -0.35, 0.3])
+    acc = (pose * mounting).inv().apply(np.tile([0.0, 0.0, G], (t.size, 1))) + offsets
+    quiet = (t < 2.9) | (t > 3.1 + duration_s)
+    unaware = AccelerometerCalibration(np.zeros(3), G, 1)
+    reading = np.linalg.norm(acc, axis=1)
+    # What the force's length alone makes of the spin: a step of 0.05 m/s or more.
+    assert abs(np.sum(reading[~quiet] - np.median(reading[quiet])) / FS) > 0.05
+    vertical = vertical_acceleration(acc, unaware, quiet, FS)
+    assert abs(np.sum(vertical) / FS) < 0.005
+    assert np.max(np.abs(vertical)) < 0.05
+
+
+def test_a_rep_that_rolls_the_bar_far_is_no_spin():
+    # A curl whose bar rolls 60 degrees (the most a grip allows) on the way
+    # up, pauses at the top and rolls back on the way down turns the sensor
+    # away from both rests for a while, as a spin does; its lift and descent
+    # must keep their acceleration.
+    t = np.arange(int(8.0 * FS)) / FS
+    up = np.clip((t - 2.0) / 0.6, 0, 1)
+    down = np.clip((t - 2.8) / 1.0, 0, 1)
+    shape = lambda u: 10 * u**3 - 15 * u**4 + 6 * u**5  # noqa: E731 (minimum jerk)
+    z = 0.45 * (shape(up) - shape(down))
+    acc_z = np.gradient(np.gradient(z, t), t)
+    roll = np.deg2rad(60.0) * (shape(up) - shape(down))
+    body = Rotation.from_rotvec(np.column_stack([roll, np.zeros_like(t), np.zeros_like(t)]))
+    mounting = Rotation.from_euler("xyz", [10, -25, 40], degrees=True)
+    acc = (body * mounting).inv().apply(np.column_stack([np.zeros_like(t), np.zeros_like(t), acc_z + G]))
+    quiet = (t < 1.9) | (t > 3.9)
+    vertical = vertical_acceleration(acc, AccelerometerCalibration(np.zeros(3), G, 1), quiet, FS)
+    speed = np.cumsum(vertical) / FS
+    true_speed = np.cumsum(acc_z) / FS
+    assert np.max(np.abs(speed - true_speed)) < 0.1 * np.max(np.abs(true_speed))

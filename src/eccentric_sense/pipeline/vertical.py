@@ -113,7 +113,57 @@ def vertical_acceleration(
         signed = _projected_bursts(force, direction, signed, quiet, sample_rate_hz)
         r0, b = gravity_reading_model(norm, up, quiet, piece=max(int(0.5 * sample_rate_hz), 2))
         reading = r0 + up @ b
+        # The bar is held through a sleeve spin: no vertical acceleration there.
+        signed = np.where(_spin_bursts(direction, norm, quiet, sample_rate_hz), reading, signed)
     return (signed - reading) / calibration.scale
+
+
+def _spin_bursts(
+    direction: np.ndarray,
+    norm: np.ndarray,
+    quiet: np.ndarray,
+    sample_rate_hz: float,
+    *,
+    max_burst_s: float = 2.5,
+    min_away_deg: float = 75.0,
+    min_away_s: float = 0.1,
+    min_away_share: float = 0.12,
+) -> np.ndarray:
+    """Samples of short bursts in which the sensor spun around the bar (no gyroscope).
+
+    A sleeve spin (or any turn of the bar in the hands) turns the
+    accelerometer through gravity: its reading changes with orientation by
+    its bias and scale errors, and the norm method integrates that into a
+    step of speed (a few tenths of a m/s) the bar never had.  Such a burst is
+    recognised by the direction of the force: for ``min_away_s`` or more it
+    points at least ``min_away_deg`` away from both the pose before and the
+    pose after the burst, while its length stays near 1 g (so it is a turn,
+    not a lift, a drop or an impact), and for at least ``min_away_share`` of
+    the burst.  A rep turns the bar by its roll (at most about 60 degrees),
+    which keeps the force closer than ``min_away_deg`` to one of the two
+    poses, and a roll held at the top of a rep is a small share of a burst
+    that holds the whole rep.  The bar is taken as held still through a
+    spin.
+
+    Returns
+    -------
+    (m,) bool, the samples of the spins
+    """
+    fs = sample_rate_hz
+    spin = np.zeros(quiet.size, dtype=bool)
+    bursts = interior_runs(~quiet, max_burst_s * fs, min_length=2)
+    if bursts.shape[0] == 0:
+        return spin
+    index, burst, _ = run_members(bursts)
+    before, after = direction[bursts[:, 0] - 1], direction[bursts[:, 1]]
+    d = direction[index]
+    nearest = np.maximum(np.einsum("ij,ij->i", d, before[burst]), np.einsum("ij,ij->i", d, after[burst]))
+    g = float(np.median(norm[quiet])) if quiet.any() else float(np.median(norm))
+    away = (nearest < np.cos(np.deg2rad(min_away_deg))) & (np.abs(norm[index] - g) < 0.2 * g)
+    away_count = np.bincount(burst, away.astype(float), minlength=bursts.shape[0])
+    is_spin = (away_count >= min_away_s * fs) & (away_count >= min_away_share * (bursts[:, 1] - bursts[:, 0]))
+    spin[index[is_spin[burst]]] = True
+    return spin
 
 
 def _up_direction(
