@@ -170,7 +170,9 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
         means = axis_bias + (means - axis_bias) * axis_gains  # the pieces' means follow the per-axis correction
     calibration = fit_accelerometer_calibration(uniform.acc_mps2, quiet, fs, piece_means=(means, lengths))
     if uniform.gyr_rads is not None:
-        aided = GyroAidedVertical(scale=calibration.scale).estimate(uniform.acc_mps2, uniform.gyr_rads, quiet, uniform.block, fs)
+        aided = GyroAidedVertical(scale=calibration.scale).estimate(
+            uniform.acc_mps2, uniform.gyr_rads, quiet, uniform.block, fs, reading_quiet=detector.acc_quiet_ & valid
+        )
         vertical, horizontal = aided.vertical_, aided.horizontal_
         up_sensor = aided.gravity_direction_sensor_
     else:

@@ -30,6 +30,25 @@ def test_quiet_detector_finds_rests_and_tolerates_tremor():
     assert quiet[(t > 13) & (t < 19)].mean() > 0.95
 
 
+
+def test_a_slow_roll_is_quiet_for_the_accelerometer_but_not_with_the_gyroscope():
+    # A bar rolling 10 degrees per second does not accelerate: the
+    # accelerometer alone calls it quiet, the gyroscope does not.
+    fs = 100.0
+    t = np.arange(int(20 * fs)) / fs
+    rolling = (t > 6) & (t < 12)
+    rate = np.where(rolling, np.deg2rad(10.0), 0.0)
+    angle = np.cumsum(rate) / fs
+    acc = Rotation.from_rotvec(np.column_stack([angle, 0 * t, 0 * t])).inv().apply([0.0, 0.0, G])
+    rng = np.random.default_rng(1)
+    acc += rng.normal(0, 0.02, acc.shape)
+    gyr = np.column_stack([rate, 0 * t, 0 * t]) + rng.normal(0, 0.002, (t.size, 3))
+    detector = QuietDetector().detect(acc, gyr, fs)
+    inside = (t > 6.5) & (t < 11.5)
+    assert detector.acc_quiet_[inside].all()
+    assert not detector.quiet_[inside].any()
+    assert detector.quiet_[(t > 1) & (t < 5.5)].all()
+
 def test_sphere_fit_recovers_bias_from_rests_in_many_orientations():
     bias = np.array([0.3, -0.2, 0.25])
     rng = np.random.default_rng(2)

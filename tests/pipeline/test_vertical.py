@@ -242,3 +242,53 @@ def test_a_rep_that_rolls_the_bar_far_is_no_spin():
     speed = np.cumsum(vertical) / FS
     true_speed = np.cumsum(acc_z) / FS
     assert np.max(np.abs(speed - true_speed)) < 0.1 * np.max(np.abs(true_speed))
+
+
+def _rolling_cruise(lift_mps2: float = 0.0):
+    """A biased sensor held 5 s, rolled 50 degrees and back over 8 s without accelerating, held 7 s.
+
+    ``lift_mps2`` adds a constant upward acceleration during the roll (no
+    longer a cruise).
+    """
+    t = np.arange(int(20.0 * FS)) / FS
+    u = np.clip((t - 5.0) / 8.0, 0, 1)
+    roll = np.deg2rad(50.0) * np.sin(np.pi * u) ** 2
+    omega = np.column_stack([np.gradient(roll, t), np.zeros_like(t), np.zeros_like(t)])
+    mounting = Rotation.from_euler("xyz", [15, -30, 50], degrees=True)
+    body = Rotation.from_rotvec(np.column_stack([roll, np.zeros_like(t), np.zeros_like(t)])) * mounting
+    a = np.where((u > 0) & (u < 1), lift_mps2, 0.0)
+    offsets = np.array([0.3, -0.25, 0.2])  # m/s^2, unknown to the analysis
+    acc = body.inv().apply(np.column_stack([np.zeros_like(t), np.zeros_like(t), a + G])) + offsets
+    gyr = mounting.inv().apply(omega)
+    rests = (t < 4.9) | (t > 13.1)  # the roll is too fast for "no rotation"
+    return t, a, acc, gyr, rests
+
+
+def test_gyro_aided_vertical_learns_the_offsets_from_a_rolling_cruise():
+    # The rests show the sensor in one pose only, so they leave the offsets
+    # free in the directions the roll then visits: taken from the rests
+    # alone, the reading of gravity is off by up to |offsets| x |turn| in the
+    # cruise.  The cruise itself reads gravity (it does not accelerate), and
+    # with the rotation tracked it shows the offsets.
+    t, a, acc, gyr, rests = _rolling_cruise()
+    block = np.zeros(t.size, dtype=np.intp)
+    rests_only = GyroAidedVertical().estimate(acc, gyr, rests, block, FS)
+    assert np.max(np.abs(rests_only.vertical_)) > 0.1
+    rolling = GyroAidedVertical().estimate(acc, gyr, rests, block, FS, reading_quiet=np.ones(t.size, dtype=bool))
+    assert np.max(np.abs(rolling.vertical_ - a)) < 0.02
+    assert abs(np.sum(rolling.vertical_ - a) / FS) < 0.02  # less than the phase threshold over the whole roll
+
+
+def test_gyro_aided_vertical_keeps_the_rests_fit_when_the_rolling_fit_is_not_physical():
+    # A "cruise" that really accelerates (0.6 m/s^2 up for 8 s) can only be
+    # explained as offsets of 0.3 g, more than a MEMS sensor has: that fit is
+    # refused and the rests' own is kept.
+    t, a, acc, gyr, rests = _rolling_cruise(lift_mps2=0.6)
+    block = np.zeros(t.size, dtype=np.intp)
+    rests_only = GyroAidedVertical().estimate(acc, gyr, rests, block, FS)
+    guarded = GyroAidedVertical().estimate(acc, gyr, rests, block, FS, reading_quiet=np.ones(t.size, dtype=bool))
+    np.testing.assert_array_equal(guarded.vertical_, rests_only.vertical_)
+    unguarded = GyroAidedVertical(max_reading_offset_mps2=np.inf).estimate(
+        acc, gyr, rests, block, FS, reading_quiet=np.ones(t.size, dtype=bool)
+    )
+    assert not np.array_equal(unguarded.vertical_, rests_only.vertical_)

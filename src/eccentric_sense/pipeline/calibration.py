@@ -59,6 +59,9 @@ class QuietDetector:
     Attributes
     ----------
     quiet_ : (m,) bool
+    acc_quiet_ : (m,) bool
+        Quiet by the accelerometer alone: also a bar that turns slowly
+        without accelerating (a negative that rolls on the way down).
     acc_threshold_ : float
     gyr_threshold_ : float
     """
@@ -81,6 +84,7 @@ class QuietDetector:
         floor = float(np.percentile(acc_activity, 5))
         self.acc_threshold_ = max(self.noise_factor * floor, self.min_acc_threshold_mps2)
         quiet = acc_activity < self.acc_threshold_
+        self.acc_quiet_ = remove_short_runs(quiet, max(int(round(self.min_duration_s * fs)), 1))
         self.gyr_threshold_ = float("nan")
         if gyr_rads is not None:
             gyr_lp = _lowpass(gyr_rads, self.tremor_cutoff_hz, fs)

@@ -496,6 +496,12 @@ class GyroAidedVertical:
         Quiet runs are cut into pieces of at most this length.
     scale
         Accelerometer sensitivity, if known from calibration (else 1).
+    max_reading_offset_mps2
+        The reading model fitted on ``reading_quiet`` (see :meth:`estimate`)
+        is used only if its offset vector is at most this long: 0.1 g, more
+        than a MEMS offset left after the axes are equalised.  Otherwise
+        (a gyroscope too rough to track the rolls, timestamps too irregular)
+        the fit on the rests alone is kept.
 
     Attributes
     ----------
@@ -504,9 +510,15 @@ class GyroAidedVertical:
     gravity_direction_sensor_ : (m, 3) unit vector "up" in the sensor frame
     """
 
-    def __init__(self, piece_s: float = 0.5, scale: float = 1.0) -> None:
+    def __init__(
+        self,
+        piece_s: float = 0.5,
+        scale: float = 1.0,
+        max_reading_offset_mps2: float = 1.0,
+    ) -> None:
         self.piece_s = piece_s
         self.scale = scale
+        self.max_reading_offset_mps2 = max_reading_offset_mps2
 
     def estimate(
         self,
@@ -515,7 +527,21 @@ class GyroAidedVertical:
         quiet: np.ndarray,
         block: np.ndarray,
         sample_rate_hz: float,
+        reading_quiet: np.ndarray | None = None,
     ) -> "GyroAidedVertical":
+        """Estimate.
+
+        ``quiet`` marks samples without acceleration or rotation: the
+        gyroscope's bias and the direction of gravity are taken there.
+        ``reading_quiet`` optionally marks samples quiet by the accelerometer
+        alone, a bar turning without accelerating among them.  With the
+        rotation tracked, those read gravity too, at poses the rests never
+        visit: a negative that rolls 60 degrees on the way down sweeps its
+        cruise through them, and the rests alone leave the reading model's
+        offset vector (:func:`gravity_reading_model`) free in those
+        directions, or pulled by the slow starts and stops at the ends of
+        the quiet runs.
+        """
         fs = sample_rate_hz
         m = acc_mps2.shape[0]
         gyro_bias = column_medians(gyr_rads, quiet if quiet.sum() > 10 else None)
@@ -541,7 +567,15 @@ class GyroAidedVertical:
             # The dot product summed in np.sum's order, without an (m, 3) temporary.
             along = f_ref[:, 0] * g_unit[:, 0] + f_ref[:, 1] * g_unit[:, 1] + f_ref[:, 2] * g_unit[:, 2]
             up_sensor[lo:hi] = _apply_matrices(matrices, g_unit, inverse=True)
-            r0, b = gravity_reading_model(along, up_sensor[lo:hi], quiet[lo:hi], piece=max(int(self.piece_s * fs), 2))
+            piece = max(int(self.piece_s * fs), 2)
+            r0, b = gravity_reading_model(along, up_sensor[lo:hi], quiet[lo:hi], piece=piece)
+            if reading_quiet is not None:
+                # The poses a slow negative rolls through, when that fit stays
+                # physical; else (timestamps too rough to track the rolls, say)
+                # the rests alone.
+                r0_rolling, b_rolling = gravity_reading_model(along, up_sensor[lo:hi], reading_quiet[lo:hi], piece=piece)
+                if np.linalg.norm(b_rolling) <= self.max_reading_offset_mps2:
+                    r0, b = r0_rolling, b_rolling
             g_norm = r0 + up_sensor[lo:hi] @ b
             self.reading_bias_mps2_ = b
             # The reading of gravity is removed as an offset (see
