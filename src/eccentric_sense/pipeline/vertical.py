@@ -568,14 +568,15 @@ class GyroAidedVertical:
             along = f_ref[:, 0] * g_unit[:, 0] + f_ref[:, 1] * g_unit[:, 1] + f_ref[:, 2] * g_unit[:, 2]
             up_sensor[lo:hi] = _apply_matrices(matrices, g_unit, inverse=True)
             piece = max(int(self.piece_s * fs), 2)
-            r0, b = gravity_reading_model(along, up_sensor[lo:hi], quiet[lo:hi], piece=piece)
+            fitted = None
             if reading_quiet is not None:
                 # The poses a slow negative rolls through, when that fit stays
-                # physical; else (timestamps too rough to track the rolls, say)
+                # physical; else (rolls the gyroscope could not follow, say)
                 # the rests alone.
-                r0_rolling, b_rolling = gravity_reading_model(along, up_sensor[lo:hi], reading_quiet[lo:hi], piece=piece)
-                if np.linalg.norm(b_rolling) <= self.max_reading_offset_mps2:
-                    r0, b = r0_rolling, b_rolling
+                fitted = gravity_reading_model(along, up_sensor[lo:hi], reading_quiet[lo:hi], piece=piece)
+                if np.linalg.norm(fitted[1]) > self.max_reading_offset_mps2:
+                    fitted = None
+            r0, b = fitted if fitted is not None else gravity_reading_model(along, up_sensor[lo:hi], quiet[lo:hi], piece=piece)
             g_norm = r0 + up_sensor[lo:hi] @ b
             self.reading_bias_mps2_ = b
             # The reading of gravity is removed as an offset (see
