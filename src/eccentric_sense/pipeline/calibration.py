@@ -94,7 +94,9 @@ class QuietDetector:
             gfloor = float(np.percentile(rate_mean, 5))
             self.gyr_threshold_ = max(self.noise_factor * gfloor, self.min_gyr_threshold_rads)
             quiet &= rate_mean < self.gyr_threshold_
-        self.quiet_ = remove_short_runs(quiet, max(int(round(self.min_duration_s * fs)), 1))
+            self.quiet_ = remove_short_runs(quiet, max(int(round(self.min_duration_s * fs)), 1))
+        else:
+            self.quiet_ = self.acc_quiet_  # the same test: no rotation to rule out
         return self
 
 

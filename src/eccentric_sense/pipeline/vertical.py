@@ -114,7 +114,8 @@ def vertical_acceleration(
         r0, b = gravity_reading_model(norm, up, quiet, piece=max(int(0.5 * sample_rate_hz), 2))
         reading = r0 + up @ b
         # The bar is held through a sleeve spin: no vertical acceleration there.
-        signed = np.where(_spin_bursts(direction, norm, quiet, sample_rate_hz), reading, signed)
+        spins = _spin_bursts(direction, norm, quiet, sample_rate_hz, gravity_mps2=calibration.gravity_reading_mps2)
+        signed = np.where(spins, reading, signed)
     return (signed - reading) / calibration.scale
 
 
@@ -124,6 +125,7 @@ def _spin_bursts(
     quiet: np.ndarray,
     sample_rate_hz: float,
     *,
+    gravity_mps2: float,
     max_burst_s: float = 2.5,
     min_away_deg: float = 75.0,
     min_away_s: float = 0.1,
@@ -138,7 +140,8 @@ def _spin_bursts(
     recognised by the direction of the force: for ``min_away_s`` or more it
     points at least ``min_away_deg`` away from both the pose before and the
     pose after the burst, while its length stays near 1 g (so it is a turn,
-    not a lift, a drop or an impact), and for at least ``min_away_share`` of
+    not a lift, a drop or an impact: within 20 % of ``gravity_mps2``, the
+    calibrated reading of 1 g), and for at least ``min_away_share`` of
     the burst.  A rep turns the bar by its roll (at most about 60 degrees),
     which keeps the force closer than ``min_away_deg`` to one of the two
     poses, and a roll held at the top of a rep is a small share of a burst
@@ -158,8 +161,8 @@ def _spin_bursts(
     before, after = direction[bursts[:, 0] - 1], direction[bursts[:, 1]]
     d = direction[index]
     nearest = np.maximum(np.einsum("ij,ij->i", d, before[burst]), np.einsum("ij,ij->i", d, after[burst]))
-    g = float(np.median(norm[quiet])) if quiet.any() else float(np.median(norm))
-    away = (nearest < np.cos(np.deg2rad(min_away_deg))) & (np.abs(norm[index] - g) < 0.2 * g)
+    near_1g = np.abs(norm[index] - gravity_mps2) < 0.2 * gravity_mps2
+    away = (nearest < np.cos(np.deg2rad(min_away_deg))) & near_1g
     away_count = np.bincount(burst, away.astype(float), minlength=bursts.shape[0])
     is_spin = (away_count >= min_away_s * fs) & (away_count >= min_away_share * (bursts[:, 1] - bursts[:, 0]))
     spin[index[is_spin[burst]]] = True
