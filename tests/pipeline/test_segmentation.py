@@ -142,3 +142,40 @@ def test_a_noisy_dip_in_a_slow_cruise_is_bridged_but_a_stop_is_not():
     # Longer than the bridge allows (3 s): a stop even at 0.015 m/s.
     long_dip = descent(np.full(int(3.5 * FS), -0.015))
     assert find_phases(np.arange(long_dip.size) / FS, long_dip)[2].tolist() == [-1, -1]
+
+
+def _slow_negative(creep_s: float, braking_s: float = 0.4) -> np.ndarray:
+    """Rest, a 4 s cruise at 0.025 m/s, ``creep_s`` at 0.015 m/s, a braking ramp to rest, rest."""
+    rest = np.zeros(int(2 * FS))
+    cruise = np.full(int(4 * FS), -0.025)
+    creep = np.full(int(round(creep_s * FS)), -0.015)
+    braking = np.linspace(-0.015 if creep_s else -0.025, 0.0, int(braking_s * FS))
+    return np.concatenate([rest, cruise, creep, braking, rest])
+
+
+@pytest.mark.parametrize("creep_s", [2.0, 5.0])
+def test_a_cruise_that_sinks_under_the_threshold_until_the_bottom_is_one_descent(creep_s):
+    # A 0.02-0.025 m/s negative whose estimate sinks to 0.015 m/s and stays
+    # there until the braking: the bar kept moving, so the descent ends at
+    # the braking, not where the estimate first dipped (there is no second
+    # cruise to bridge to): where the braking takes it under half the
+    # threshold, a third of the way down the 0.4 s ramp from 0.015 m/s.
+    v = _slow_negative(creep_s)
+    t = np.arange(v.size) / FS
+    starts, ends, kinds, _ = find_phases(t, v)
+    assert kinds.tolist() == [-1]
+    assert t[starts[0]] == pytest.approx(2.0, abs=0.02)
+    assert t[ends[0]] == pytest.approx(6.0 + creep_s + 0.4 / 3, abs=0.03)
+
+
+@pytest.mark.parametrize("creep_s", [0.0, 0.5, 8.0])
+def test_an_ordinary_braking_or_a_long_crawl_ends_the_descent_at_the_threshold(creep_s):
+    # Braking straight from the cruise, or a brief 0.5 s dip before it, ends
+    # where the speed falls under 0.02 m/s; so does a crawl of more than 6 s
+    # (a slower movement of its own, not the same cruise measured low).
+    v = _slow_negative(creep_s)
+    t = np.arange(v.size) / FS
+    starts, ends, kinds, _ = find_phases(t, v)
+    assert kinds[0] == -1
+    crossing = 6.0 + (0.4 * 0.2 if creep_s == 0.0 else 0.0)  # the ramp from 0.025 crosses 0.02 after a fifth
+    assert t[ends[0]] == pytest.approx(crossing, abs=0.05)

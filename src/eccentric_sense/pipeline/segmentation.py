@@ -42,6 +42,7 @@ def _direction_runs(
     *,
     creep_fraction: float = 0.5,
     creep_stall_factor: float = 6.0,
+    tail_stall_factors: tuple[float, float] = (3.0, 12.0),
 ) -> np.ndarray:
     """Runs of ``moving`` (speed over the threshold in one direction), merging stalls shorter than ``stall`` samples.
 
@@ -52,9 +53,20 @@ def _direction_runs(
     direction inside it (that would be a reversal).  Dips up to
     ``creep_stall_factor`` stalls long are bridged too when the mean speed
     over the dip is at least ``creep_fraction`` of the threshold.
+
+    The same noise can end a slow cruise early for good: the estimate of a
+    0.02-0.025 m/s negative sinks to 0.015 m/s and stays there until the
+    bar is braked at the bottom, with no second cruise to bridge to.  So a
+    phase of at least two stalls is extended over the stretch after it in
+    which the bar keeps moving the same way at ``creep_fraction`` of the
+    threshold or more, when that stretch lasts between the two
+    ``tail_stall_factors`` (in stalls: 1.5-6 s at the default 0.5 s).  A
+    braking passes through that band in a fraction of a second, so a
+    phase's ordinary end is untouched; a creep of more than 6 s is a
+    separate, slower movement.
     """
     runs = mask_to_runs(moving)
-    if runs.shape[0] < 2:
+    if runs.shape[0] == 0:
         return runs
     gap_start = runs[:-1, 1]
     gap_end = runs[1:, 0]
@@ -77,6 +89,16 @@ def _direction_runs(
     starts = runs[new_group, 0]
     ends = np.zeros(group[-1] + 1, dtype=np.intp)
     np.maximum.at(ends, group, runs[:, 1])
+    # The creeping stretch that holds each phase's last sample (the phase's
+    # own samples are above the threshold, so inside one), and where it ends.
+    creeping_runs = mask_to_runs(np.diff(speed_sum) >= creep_fraction * threshold)
+    holder = np.searchsorted(creeping_runs[:, 0], ends - 1, side="right") - 1
+    tail = creeping_runs[holder, 1] - ends
+    shortest, longest = tail_stall_factors
+    extend = ((ends - starts) >= 2 * stall) & (tail >= shortest * stall) & (tail <= longest * stall)
+    # Never into the next phase of this direction.
+    following = np.concatenate([starts[1:], [moving.size]])
+    ends = np.where(extend, np.minimum(ends + tail, following), ends)
     return np.column_stack([starts, ends])
 
 
