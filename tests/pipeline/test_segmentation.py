@@ -179,3 +179,17 @@ def test_an_ordinary_braking_or_a_long_crawl_ends_the_descent_at_the_threshold(c
     assert kinds[0] == -1
     crossing = 6.0 + (0.4 * 0.2 if creep_s == 0.0 else 0.0)  # the ramp from 0.025 crosses 0.02 after a fifth
     assert t[ends[0]] == pytest.approx(crossing, abs=0.05)
+
+
+def test_a_poke_over_the_threshold_while_creeping_to_the_bottom_stays_in_the_descent():
+    # The estimate sinks to 0.015 m/s, pokes over 0.02 m/s for 0.2 s and sinks
+    # again until the braking: one movement, one descent to the braking.
+    rest = np.zeros(int(2 * FS))
+    v = np.concatenate([
+        rest, np.full(int(4 * FS), -0.025), np.full(int(1.5 * FS), -0.015), np.full(int(0.2 * FS), -0.022),
+        np.full(int(1.5 * FS), -0.015), np.linspace(-0.015, 0.0, int(0.4 * FS)), rest,
+    ])
+    t = np.arange(v.size) / FS
+    starts, ends, kinds, _ = find_phases(t, v)
+    assert kinds.tolist() == [-1]
+    assert t[ends[0]] == pytest.approx(2.0 + 4.0 + 1.5 + 0.2 + 1.5 + 0.4 / 3, abs=0.03)

@@ -96,10 +96,15 @@ def _direction_runs(
     tail = creeping_runs[holder, 1] - ends
     shortest, longest = tail_stall_factors
     extend = ((ends - starts) >= 2 * stall) & (tail >= shortest * stall) & (tail <= longest * stall)
-    # Never into the next phase of this direction.
-    following = np.concatenate([starts[1:], [moving.size]])
-    ends = np.where(extend, np.minimum(ends + tail, following), ends)
-    return np.column_stack([starts, ends])
+    ends = np.where(extend, ends + tail, ends)
+    # A run that starts inside such a stretch (the estimate poking over the
+    # threshold again on the way down) is part of the same movement.
+    reach = np.maximum.accumulate(ends)
+    new_group = np.concatenate([[True], starts[1:] >= reach[:-1]])
+    group = np.cumsum(new_group) - 1
+    merged_ends = np.zeros(group[-1] + 1, dtype=np.intp)
+    np.maximum.at(merged_ends, group, ends)
+    return np.column_stack([starts[new_group], merged_ends])
 
 
 def find_phases(
