@@ -33,14 +33,20 @@ _CUBIC_GRID = np.linspace(0.0, 1.0, 65)
 CONCENTRIC = "concentric"
 
 
+#: A dip whose speed keeps this share of the phase threshold is a cruise
+#: measured with noise, not a stop (see :func:`_direction_runs`).
+CREEP_FRACTION = 0.5
+
+
 def _direction_runs(
     moving: np.ndarray,
     opposite_sum: np.ndarray,
     speed_sum: np.ndarray,
     threshold: float,
     stall: int,
+    creep_edges: np.ndarray,
     *,
-    creep_fraction: float = 0.5,
+    creep_fraction: float = CREEP_FRACTION,
     creep_stall_factor: float = 6.0,
     tail_stall_factors: tuple[float, float] = (3.0, 12.0),
 ) -> np.ndarray:
@@ -48,7 +54,10 @@ def _direction_runs(
 
     ``opposite_sum`` and ``speed_sum`` are running sums (leading zero) of the
     opposite direction's mask and of the speed in this direction: both
-    directions share them, so they are computed once.  A stall is bridged
+    directions share them, so they are computed once, as are
+    ``creep_edges``, the samples after which the velocity crosses
+    ``creep_fraction`` of the threshold either way (see :func:`find_phases`).
+    A stall is bridged
     only if the velocity does not exceed the threshold in the opposite
     direction inside it (that would be a reversal).  Dips up to
     ``creep_stall_factor`` stalls long are bridged too when the mean speed
@@ -89,11 +98,11 @@ def _direction_runs(
     starts = runs[new_group, 0]
     ends = np.zeros(group[-1] + 1, dtype=np.intp)
     np.maximum.at(ends, group, runs[:, 1])
-    # The creeping stretch that holds each phase's last sample (the phase's
-    # own samples are above the threshold, so inside one), and where it ends.
-    creeping_runs = mask_to_runs(np.diff(speed_sum) >= creep_fraction * threshold)
-    holder = np.searchsorted(creeping_runs[:, 0], ends - 1, side="right") - 1
-    tail = creeping_runs[holder, 1] - ends
+    # Where the creeping stretch that holds each phase's last sample ends
+    # (the phase's own samples are above the threshold, so inside one): at
+    # the first crossing at or after that sample.
+    stretch_ends = np.append(creep_edges + 1, moving.size)
+    tail = stretch_ends[np.searchsorted(creep_edges, ends - 1)] - ends
     shortest, longest = tail_stall_factors
     extend = ((ends - starts) >= 2 * stall) & (tail >= shortest * stall) & (tail <= longest * stall)
     ends = np.where(extend, ends + tail, ends)
@@ -137,8 +146,12 @@ def find_phases(
     rising = v > threshold_m_s
     falling = -v > threshold_m_s
     velocity_sum = running_sum(v)
-    up = _direction_runs(rising, running_sum(falling.astype(np.int64)), velocity_sum, threshold_m_s, stall)
-    down = _direction_runs(falling, running_sum(rising.astype(np.int64)), -velocity_sum, threshold_m_s, stall)
+    # -1 / 0 / +1: creeping down, neither, creeping up (at least CREEP_FRACTION
+    # of the threshold); its changes serve both directions.
+    creep = (v >= CREEP_FRACTION * threshold_m_s).view(np.int8) - (v <= -CREEP_FRACTION * threshold_m_s).view(np.int8)
+    creep_edges = np.flatnonzero(creep[1:] != creep[:-1])
+    up = _direction_runs(rising, running_sum(falling.astype(np.int64)), velocity_sum, threshold_m_s, stall, creep_edges)
+    down = _direction_runs(falling, running_sum(rising.astype(np.int64)), -velocity_sum, threshold_m_s, stall, creep_edges)
     starts = np.concatenate([up[:, 0], down[:, 0]])
     ends = np.concatenate([up[:, 1], down[:, 1]])
     kinds = np.concatenate([np.ones(len(up), dtype=int), -np.ones(len(down), dtype=int)])
