@@ -46,7 +46,6 @@ def _direction_runs(
     stall: int,
     creep_edges: np.ndarray,
     *,
-    creep_fraction: float = CREEP_FRACTION,
     creep_stall_factor: float = 6.0,
     tail_stall_factors: tuple[float, float] = (3.0, 12.0),
 ) -> np.ndarray:
@@ -56,18 +55,18 @@ def _direction_runs(
     opposite direction's mask and of the speed in this direction: both
     directions share them, so they are computed once, as are
     ``creep_edges``, the samples after which the velocity crosses
-    ``creep_fraction`` of the threshold either way (see :func:`find_phases`).
+    ``CREEP_FRACTION`` of the threshold either way (see :func:`find_phases`).
     A stall is bridged
     only if the velocity does not exceed the threshold in the opposite
     direction inside it (that would be a reversal).  Dips up to
     ``creep_stall_factor`` stalls long are bridged too when the mean speed
-    over the dip is at least ``creep_fraction`` of the threshold.
+    over the dip is at least ``CREEP_FRACTION`` of the threshold.
 
     The same noise can end a slow cruise early for good: the estimate of a
     0.02-0.025 m/s negative sinks to 0.015 m/s and stays there until the
     bar is braked at the bottom, with no second cruise to bridge to.  So a
     phase of at least two stalls is extended over the stretch after it in
-    which the bar keeps moving the same way at ``creep_fraction`` of the
+    which the bar keeps moving the same way at ``CREEP_FRACTION`` of the
     threshold or more, when that stretch lasts between the two
     ``tail_stall_factors`` (in stalls: 1.5-6 s at the default 0.5 s).  A
     braking passes through that band in a fraction of a second, so a
@@ -90,7 +89,7 @@ def _direction_runs(
     # Only between two cruises (each at least two stalls long): a short
     # bump before a lift is not the same motion as the lift.
     cruising = (run_length[:-1] >= 2 * stall) & (run_length[1:] >= 2 * stall)
-    creeping = (length < creep_stall_factor * stall) & (gap_mean >= creep_fraction * threshold) & cruising
+    creeping = (length < creep_stall_factor * stall) & (gap_mean >= CREEP_FRACTION * threshold) & cruising
     bridge = (short | creeping) & no_reversal
     # Merge runs across bridged gaps: a new group starts wherever the gap is not bridged.
     new_group = np.concatenate([[True], ~bridge])
