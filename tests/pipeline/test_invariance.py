@@ -59,3 +59,23 @@ def test_turning_the_sensor_on_the_bar_gives_the_same_reps(seed):
     turn = Rotation.random(random_state=seed)
     turned = _with(recording, acc_mps2=turn.apply(recording.acc_mps2), gyr_rads=turn.apply(recording.gyr_rads))
     _same_reps(reps, analyze(turned, exercise="bench").reps, 0.05)
+
+
+def test_blank_packets_do_not_change_the_reps():
+    # A lost BLE payload arrives as a row of zeros: one in the middle of each
+    # descent (at 50 Hz each would read as free fall, a 0.2 m/s step) and one
+    # at the top of a lift give the same reps as the intact recording.
+    recording, _ = _reference()
+    every = slice(None, None, 4)
+    intact = _with(recording, time_s=recording.time_s[every], acc_mps2=recording.acc_mps2[every],
+                   gyr_rads=recording.gyr_rads[every])
+    reps = analyze(intact, exercise="bench").reps
+    acc, gyr = intact.acc_mps2.copy(), intact.gyr_rads.copy()
+    middles = 0.5 * (reps[C.ECC_START_S] + reps[C.ECC_END_S]).to_numpy()
+    blank = np.searchsorted(intact.time_s, middles)
+    top = np.searchsorted(intact.time_s, reps[C.CON_END_S].iloc[2])
+    rows = np.append(blank, top)
+    acc[rows] = 0.0
+    gyr[rows] = 0.0
+    damaged = analyze(_with(intact, acc_mps2=acc, gyr_rads=gyr), exercise="bench").reps
+    _same_reps(reps, damaged, 0.05)

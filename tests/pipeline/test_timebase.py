@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from eccentric_sense.pipeline.timebase import regularize_timebase, remove_glitches
+from eccentric_sense.pipeline.timebase import regularize_timebase, remove_glitches, repair_blank_rows
 
 
 def _still(n: int, rate: float, seed: int = 0):
@@ -89,3 +89,21 @@ def test_a_sleeve_spin_is_cut_out_but_a_fast_bar_roll_in_a_lift_is_not(turn_rad,
     uniform = regularize_timebase(t, acc, gyr)
     assert uniform.gap[400 : 400 + n].any() == cut
     assert not uniform.gap[:300].any() and not uniform.gap[700:].any()
+
+
+def test_blank_packets_are_filled_in_and_a_long_blank_stretch_becomes_a_gap():
+    rate = 100.0
+    t, acc = _still(3000, rate)
+    gyr = np.full((t.size, 3), 0.01)
+    acc[[700, 1200, 1201]] = 0.0  # lost payloads, read as zeros
+    gyr[[700, 1200, 1201]] = 0.0
+    acc[2000:2100] = 0.0  # a second of blanks: no data, not a second of free fall
+    uniform = regularize_timebase(t, acc, gyr)
+    assert uniform.n_glitches == 103
+    assert np.linalg.norm(uniform.acc_mps2[~uniform.gap], axis=1).min() > 9.7
+    assert not uniform.gap[:1990].any() and uniform.gap[2000:2100].all()
+    assert uniform.gyr_rads[[700, 1200, 1201]] == pytest.approx(0.01)
+    # A recording that is blank throughout is left alone (the analysis reports it).
+    zeros = np.zeros((10, 3))
+    assert repair_blank_rows(t[:10], zeros)[3] == 10
+    np.testing.assert_array_equal(repair_blank_rows(t[:10], zeros)[1], zeros)

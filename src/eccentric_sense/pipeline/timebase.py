@@ -3,7 +3,8 @@
 Host-stamped streams (BLE at 30-60 Hz) arrive with jittered, bunched time
 stamps; device clocks drop packets.  We
 
-* remove isolated single-sample glitches (a corrupted packet) that would
+* repair blank packets (an accelerometer reading exactly zero on every axis)
+  and remove isolated single-sample glitches (a corrupted packet) that would
   otherwise integrate into a velocity step,
 * de-jitter time stamps that are visibly noisy by a straight-line fit against
   the sample index within each gap-free stretch (the device samples at a
@@ -22,7 +23,7 @@ from scipy import ndimage, signal
 from ._runs import mask_to_runs, runs_to_mask
 from ._vectors import row_norms
 
-__all__ = ["UniformSignals", "regularize_timebase", "remove_glitches"]
+__all__ = ["UniformSignals", "regularize_timebase", "remove_glitches", "repair_blank_rows"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class UniformSignals:
     block : (m,) int, index of the gap-free block each sample belongs to (-1 in gaps)
     sample_rate_hz : float
     input_rate_hz : float, the rate the data arrived at
-    n_glitches : int, samples replaced as glitches
+    n_glitches : int, samples replaced as glitches (blank packets included)
     """
 
     time_s: np.ndarray
@@ -106,6 +107,61 @@ def remove_glitches(values: np.ndarray, *, min_jump: float, axis: int = 0) -> tu
     cleaned[candidate] = np.where(glitch, med, x[candidate])
     any_glitch[candidate] = glitch.reshape(glitch.shape[0], -1).any(axis=1)
     return np.moveaxis(cleaned, 0, axis), any_glitch
+
+
+def repair_blank_rows(
+    time_s: np.ndarray,
+    acc_mps2: np.ndarray,
+    gyr_rads: np.ndarray | None = None,
+    *,
+    max_interp_gap_s: float = 0.3,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int]:
+    """Repair samples whose accelerometer reads exactly zero on all three axes.
+
+    An accelerometer always measures gravity's 9.8 m/s^2 plus noise, so an
+    all-zero reading is a blank packet (a BLE notification or serial frame
+    whose payload was lost), not a measurement.  Left in, one such sample
+    reads as free fall and integrates into a velocity step of g / rate: 0.16
+    m/s at 60 Hz, as much as a whole slow descent.  The spike detector of
+    :func:`remove_glitches` cannot see it: each axis jumps by less than 1 g.
+
+    Short runs of blank rows (the gap they leave lasting at most
+    ``max_interp_gap_s``) are replaced in place by linear interpolation
+    between the neighbouring samples, which keeps the sample count for the
+    de-jittering of host clocks; the rows of longer runs are dropped and
+    become a data gap.  The gyroscope of a blank row is replaced too (the
+    whole packet is lost).
+
+    Returns
+    -------
+    time_s, acc_mps2, gyr_rads : the repaired arrays (copies when changed)
+    n_blank : int, number of blank rows
+    """
+    blank = ~np.any(acc_mps2 != 0.0, axis=1)
+    n_blank = int(blank.sum())
+    if n_blank == 0 or n_blank == blank.size:
+        return time_s, acc_mps2, gyr_rads, n_blank
+    n = blank.size
+    runs = mask_to_runs(blank)
+    # The gap a run leaves: from the sample before it to the sample after it.
+    before = np.clip(runs[:, 0] - 1, 0, n - 1)
+    after = np.clip(runs[:, 1], 0, n - 1)
+    drop = runs_to_mask(runs[time_s[after] - time_s[before] > max_interp_gap_s], n)
+    repair = blank & ~drop
+    acc_mps2 = acc_mps2.copy()
+    gyr_rads = None if gyr_rads is None else gyr_rads.copy()
+    if repair.any():
+        good = np.flatnonzero(~blank)
+        bad = np.flatnonzero(repair)
+        for k in range(3):  # three axes
+            acc_mps2[bad, k] = np.interp(bad, good, acc_mps2[good, k])
+            if gyr_rads is not None:
+                gyr_rads[bad, k] = np.interp(bad, good, gyr_rads[good, k])
+    if drop.any():
+        keep = ~drop
+        time_s, acc_mps2 = time_s[keep], acc_mps2[keep]
+        gyr_rads = None if gyr_rads is None else gyr_rads[keep]
+    return time_s, acc_mps2, gyr_rads, n_blank
 
 
 def _disturbances(
@@ -239,6 +295,7 @@ def regularize_timebase(
     t = np.asarray(time_s, dtype=float)
     acc = np.asarray(acc_mps2, dtype=float)
     gyr = None if gyr_rads is None else np.asarray(gyr_rads, dtype=float)
+    t, acc, gyr, n_blank = repair_blank_rows(t, acc, gyr, max_interp_gap_s=max_interp_gap_s)
     n = t.size
     intervals = np.diff(t)
     positive = intervals[intervals > 0]
@@ -246,7 +303,7 @@ def regularize_timebase(
     input_rate = 1.0 / nominal_dt
 
     acc, glitch_acc = remove_glitches(acc, min_jump=glitch_min_jump_mps2)
-    n_glitches = int(glitch_acc.sum())
+    n_glitches = n_blank + int(glitch_acc.sum())
     if gyr is not None:
         gyr, glitch_gyr = remove_glitches(gyr, min_jump=np.deg2rad(200.0))
         n_glitches += int((glitch_gyr & ~glitch_acc).sum())
