@@ -159,7 +159,7 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
     )
     fs = uniform.sample_rate_hz
     valid = ~uniform.gap
-    detector = QuietDetector().detect(uniform.acc_mps2, uniform.gyr_rads, fs)
+    detector = QuietDetector().detect(uniform.acc_mps2, uniform.gyr_rads, fs, valid=valid)
     quiet = detector.quiet_ & valid
     # Equalise the axes' sensitivities first: everything below models the
     # reading of gravity as the same in every orientation up to an offset.

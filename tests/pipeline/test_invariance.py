@@ -13,6 +13,7 @@ from scipy.spatial.transform import Rotation
 from eccentric_sense import columns as C
 from eccentric_sense.analysis import analyze
 from eccentric_sense.recording import Recording
+from eccentric_sense.simulate import SetSpec, simulate_session
 
 from .conftest import simulated
 
@@ -79,3 +80,23 @@ def test_blank_packets_do_not_change_the_reps():
     gyr[rows] = 0.0
     damaged = analyze(_with(intact, acc_mps2=acc, gyr_rads=gyr), exercise="bench").reps
     _same_reps(reps, damaged, 0.05)
+
+
+def test_a_long_dropout_leaves_the_reps_on_either_side_alone():
+    # The connection drops for half a minute in the middle of a descent (the
+    # recorder reconnects): the clock jumps.  The filler of the gap has no
+    # noise and, with the gyroscope's rate at the edges, no real rotation:
+    # the quiet detector's levels must not be taken from it.  The rep the
+    # gap cuts is lost; those on either side stay as they were.
+    sim = simulate_session([SetSpec("bench", "tempo", n_reps=5)], sensor="bmi270", sample_rate_hz=50.0, seed=3)
+    recording = sim.recording
+    reps = analyze(recording, exercise="bench").reps
+    jump_at = 0.5 * (reps[C.ECC_START_S].iloc[1] + reps[C.ECC_END_S].iloc[1])
+    time_s = np.where(recording.time_s > jump_at, recording.time_s + 30.0, recording.time_s)
+    after = analyze(_with(recording, time_s=time_s), exercise="bench").reps
+    later = (after[C.ECC_START_S] > jump_at).to_numpy()
+    for column in TIMES:
+        after.loc[later, column] -= 30.0
+    whole = [0, 2, 3, 4]  # the reps the gap does not cut
+    found = [int(np.nanargmin(np.abs(after[C.ECC_START_S].to_numpy() - reps[C.ECC_START_S].iloc[i]))) for i in whole]
+    _same_reps(reps.iloc[whole], after.iloc[found], 0.05)

@@ -74,14 +74,28 @@ class QuietDetector:
     min_gyr_threshold_rads: float = np.deg2rad(3.0)
 
     def detect(
-        self, acc_mps2: np.ndarray, gyr_rads: np.ndarray | None, sample_rate_hz: float
+        self,
+        acc_mps2: np.ndarray,
+        gyr_rads: np.ndarray | None,
+        sample_rate_hz: float,
+        valid: np.ndarray | None = None,
     ) -> "QuietDetector":
+        """Detect.
+
+        ``valid`` optionally marks the samples that are data: the levels the
+        thresholds come from are taken there only.  The filler of a long
+        data gap (interpolated, without noise or rotation) would otherwise
+        be the "quietest level" of the recording, and a gyroscope's median
+        rate the rate at the gap's edges.
+        """
         fs = sample_rate_hz
+        if valid is None or not valid.any():
+            valid = np.ones(acc_mps2.shape[0], dtype=bool)
         width = max(int(round(self.window_s * fs)), 3)
         norm = row_norms(acc_mps2)
         norm_lp = _lowpass(norm, self.tremor_cutoff_hz, fs)
         acc_activity = _moving_std(norm_lp, width)
-        floor = float(np.percentile(acc_activity, 5))
+        floor = float(np.percentile(acc_activity[valid], 5))
         self.acc_threshold_ = max(self.noise_factor * floor, self.min_acc_threshold_mps2)
         quiet = acc_activity < self.acc_threshold_
         self.acc_quiet_ = remove_short_runs(quiet, max(int(round(self.min_duration_s * fs)), 1))
@@ -89,9 +103,9 @@ class QuietDetector:
         if gyr_rads is not None:
             gyr_lp = _lowpass(gyr_rads, self.tremor_cutoff_hz, fs)
             # Bias-free measure of rotation: deviation from the local mean rate.
-            rate = row_norms(gyr_lp - column_medians(gyr_lp))
+            rate = row_norms(gyr_lp - column_medians(gyr_lp, valid))
             rate_mean = moving_average(rate, width)
-            gfloor = float(np.percentile(rate_mean, 5))
+            gfloor = float(np.percentile(rate_mean[valid], 5))
             self.gyr_threshold_ = max(self.noise_factor * gfloor, self.min_gyr_threshold_rads)
             quiet &= rate_mean < self.gyr_threshold_
             self.quiet_ = remove_short_runs(quiet, max(int(round(self.min_duration_s * fs)), 1))
