@@ -173,3 +173,24 @@ def test_a_bar_rolled_slowly_in_place_does_not_seem_to_move():
     roll_start = 8 * still_s + 7 * 1.0
     rolling = (t > roll_start) & (t < roll_start + 12.0)
     assert np.nanmax(np.abs(kinematics.velocity_m_s[rolling])) < 0.01
+
+
+@pytest.mark.parametrize("half_angle_deg, scale_known", [(20.0, False), (60.0, False), (150.0, True)])
+def test_sensitivity_is_known_only_from_rests_over_a_wide_angle(half_angle_deg, scale_known):
+    # A true reading of exactly 1 g with a 40 mg offset along the mean pose.
+    # Rests within 20 degrees of their mean pose cannot tell that offset from
+    # a 4 % sensitivity error, and within 60 degrees the fit still takes 2 %
+    # of it for one: the scale stays 1 (before, it read 1.04 and 1.02, and
+    # every acceleration came out that much too small).  Rests up to 150
+    # degrees apart can, and their scale is the true one.
+    bias = np.array([0.0, 0.0, 0.04 * G])
+    rng = np.random.default_rng(7)
+    tilts = np.deg2rad(np.linspace(-half_angle_deg, half_angle_deg, 9))
+    pieces = [np.tile(Rotation.from_rotvec([tilt, 0.3 * tilt, 0.0]).apply([0, 0, G]) + bias, (100, 1))
+              + rng.normal(0, 0.01, (100, 3)) for tilt in tilts]  # per rest pose
+    acc = np.vstack(pieces)
+    calibration = fit_accelerometer_calibration(acc, np.ones(len(acc), dtype=bool), 100.0)
+    if scale_known:
+        assert calibration.scale == pytest.approx(1.0, abs=0.005)
+    else:
+        assert calibration.scale == 1.0

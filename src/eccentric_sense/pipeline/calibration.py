@@ -131,7 +131,8 @@ class AccelerometerCalibration:
         """Sensitivity of the accelerometer (reading per true m/s^2).
 
         Only known when the bias could be separated from gravity (rests in
-        three or more orientations).  Otherwise a reading of, say, 0.95 g at
+        three or more orientations, spread over a wide enough angle: see
+        ``min_scale_angle_deg`` of :func:`fit_accelerometer_calibration`).  Otherwise a reading of, say, 0.95 g at
         rest is taken as an offset along gravity, not a sensitivity error:
         MEMS offsets (tens of mg) dwarf sensitivity errors (1-3 %), and
         rescaling by the reading would inflate every acceleration by 5 %.
@@ -167,6 +168,7 @@ def fit_accelerometer_calibration(
     *,
     regularization: float = 1.0,
     min_spread_mps2: float = 1.0,
+    min_scale_angle_deg: float = 90.0,
     piece_means: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> AccelerometerCalibration:
     """Estimate the accelerometer bias and its reading of 1 g from quiet runs.
@@ -186,6 +188,18 @@ def fit_accelerometer_calibration(
         Ridge weight pulling the bias towards zero (in units of quiet runs).
     min_spread_mps2
         Minimum spread of the run means before a bias is fitted at all.
+    min_scale_angle_deg
+        The fitted radius is taken as the sensitivity (``scale``) only when
+        some rest is this far (in angle) from the rests' mean orientation.
+        Over a narrower cap of orientations the part of the bias along the
+        mean direction changes the reading by ``1 - cos(angle)`` of itself
+        across the rests, too little to tell it from the radius: a 40 mg
+        offset then passes for a 4 % sensitivity error and every
+        acceleration, speed and range of motion shrinks or grows by 4 %.
+        Only at right angles does the whole offset show; under the ridge
+        that keeps the bias small, rests within 60 degrees still leave 2 %
+        of such an offset in the radius, more than the sensitivity error
+        (1-3 %) the scale would correct.
     piece_means
         :func:`quiet_piece_means` of these readings, if already computed.
     """
@@ -201,6 +215,12 @@ def fit_accelerometer_calibration(
     n_orient = 1
     if spread >= min_spread_mps2 and len(means) >= 4:
         n_orient = int(min(len(means), 1 + spread // min_spread_mps2))
+        units = means / np.maximum(row_norms(means), 1e-9)[:, None]
+        centre = np.average(units, axis=0, weights=weights)
+        centre /= max(float(np.linalg.norm(centre)), 1e-9)
+        widest = float(np.degrees(np.arccos(np.clip(np.min(units @ centre), -1.0, 1.0))))
+        if widest < min_scale_angle_deg:
+            n_orient = min(n_orient, 2)  # a bias is fitted, the sensitivity is not known
         # Gauss-Newton on sum w (|m - b| - r)^2 + reg |b|^2.
         for _ in range(20):
             diff = means - bias
