@@ -154,6 +154,7 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
             f"{recording.source or 'recording'}: only {recording.n_samples} samples; "
             "at least a few seconds of data are needed"
         )
+    _check_gravity_reading(recording)
     uniform = regularize_timebase(
         recording.time_s, recording.acc_mps2, recording.gyr_rads, max_interp_gap_s=settings.max_interp_gap_s
     )
@@ -206,6 +207,43 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
     }
     state = _PipelineState(uniform, calibration, up_sensor, quiet, valid, vertical, integration, turns)
     return kinematics, diagnostics, state
+
+
+#: A still accelerometer reads gravity: 0.95-1.07 g with offsets and scale
+#: errors, and the median over a lifting session stays near it.  Outside
+#: this band the units are wrong, not the sensor.
+PLAUSIBLE_GRAVITY_G = (0.5, 2.0)
+
+
+def _check_gravity_reading(recording: Recording) -> None:
+    """Refuse a recording whose accelerometer cannot be in the units it claims.
+
+    Values in m/s^2 under ``_g`` column names read 9.8 g at rest, values in
+    g under ``_mps2`` names 0.1 g, raw counts thousands of g; each would go
+    through the analysis as a bar that never moves ("no reps found").
+    """
+    # A sample of at most ~50 000 rows decides as well as all of them (an hour at 200 Hz is 720 000).
+    stride = max(recording.n_samples // 50_000, 1)
+    magnitude = np.linalg.norm(recording.acc_mps2[::stride], axis=1)
+    magnitude = magnitude[magnitude > 0]  # blank packets read 0 (see repair_blank_rows)
+    if magnitude.size == 0:
+        raise AnalysisError(f"{recording.source or 'recording'}: the accelerometer reads zero throughout")
+    reading_g = float(np.median(magnitude)) / STANDARD_GRAVITY
+    low, high = PLAUSIBLE_GRAVITY_G
+    if low <= reading_g <= high:
+        return
+    if 8.0 <= reading_g <= 12.0:
+        hint = "values in m/s^2 read as g? (a canonical file names them acc_x_mps2 ...; other layouts: --acc-unit mps2)"
+    elif 0.06 <= reading_g <= 0.2:
+        hint = "values in g read as m/s^2? (a canonical file names them acc_x_g ...; other layouts: --acc-unit g)"
+    elif 800.0 <= reading_g <= 1200.0:
+        hint = "values in mg read as g? (other layouts: --acc-unit mg)"
+    else:
+        hint = "raw sensor counts? convert them to g (counts / counts per g) first"
+    raise AnalysisError(
+        f"{recording.source or 'recording'}: the accelerometer reads {reading_g:.3g} g (median magnitude); "
+        f"a resting accelerometer reads about 1 g: {hint}"
+    )
 
 
 def _kinematics(time_s, fs, vertical, integration, horizontal, gap, previous: Kinematics | None = None) -> Kinematics:

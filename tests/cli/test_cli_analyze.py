@@ -87,6 +87,31 @@ def test_bad_input_is_one_clear_line(args: list[str], expected: str, tmp_path: P
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("factor", "unit", "expected"),
+    [(9.80665, "g", "acc_x_mps2"), (1.0, "mps2", "--acc-unit g"), (16384.0, "g", "raw sensor counts")],
+)
+def test_an_accelerometer_in_the_wrong_units_is_one_clear_line(factor: float, unit: str, expected: str, tmp_path: Path) -> None:
+    # A still bar in g, written as m/s^2 under "_g" names, as g under
+    # "_mps2" names, or as an MPU-6050's raw counts: before, each gave
+    # "no reps found" and exit code 0.
+    rows = 500
+    t = np.arange(rows) / 100.0
+    acc = np.tile([0.02, -0.01, 1.0], (rows, 1)) * factor
+    frame = pd.DataFrame({"time_s": t, f"acc_x_{unit}": acc[:, 0], f"acc_y_{unit}": acc[:, 1], f"acc_z_{unit}": acc[:, 2]})
+    bad = tmp_path / "units.csv"
+    frame.to_csv(bad, index=False)
+    done = run_cli("analyze", str(bad))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "units.csv" in lines[0] and "about 1 g" in lines[0] and expected in lines[0]
+    # The same still bar in the right units is analysed (no reps, exit code 0).
+    acc_right = np.tile([0.02, -0.01, 1.0], (rows, 1))
+    pd.DataFrame({"time_s": t, "acc_x_g": acc_right[:, 0], "acc_y_g": acc_right[:, 1], "acc_z_g": acc_right[:, 2]}).to_csv(bad, index=False)
+    assert run_cli("analyze", str(bad)).returncode == 0
+
+
 def test_non_numeric_cell_names_line_and_column(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("time_s,acc_x_g,acc_y_g,acc_z_g\n0,0,0,1\n0.01,0,zero,1\n")
