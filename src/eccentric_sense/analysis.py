@@ -47,7 +47,7 @@ from .pipeline.segmentation import CONCENTRIC, ECCENTRIC, PhaseSegmenter
 from .pipeline.timebase import regularize_timebase
 from .pipeline.types import Kinematics, Phase, RepSegment, SetSegment
 from .pipeline.vertical import GyroAidedVertical, horizontal_acceleration, lowpass_zero_phase, vertical_acceleration
-from .recording import Recording
+from .recording import Recording, units_advice
 
 __all__ = ["AnalysisSettings", "AnalysisResult", "analyze", "compute_kinematics", "rep_table"]
 
@@ -209,12 +209,6 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
     return kinematics, diagnostics, state
 
 
-#: A still accelerometer reads gravity: 0.95-1.07 g with offsets and scale
-#: errors, and the median over a lifting session stays near it.  Outside
-#: this band the units are wrong, not the sensor.
-PLAUSIBLE_GRAVITY_G = (0.5, 2.0)
-
-
 def _check_gravity_reading(recording: Recording) -> None:
     """Refuse a recording whose accelerometer cannot be in the units it claims.
 
@@ -229,21 +223,12 @@ def _check_gravity_reading(recording: Recording) -> None:
     if magnitude.size == 0:
         raise AnalysisError(f"{recording.source or 'recording'}: the accelerometer reads zero throughout")
     reading_g = float(np.median(magnitude)) / STANDARD_GRAVITY
-    low, high = PLAUSIBLE_GRAVITY_G
-    if low <= reading_g <= high:
-        return
-    if 8.0 <= reading_g <= 12.0:
-        hint = "values in m/s^2 read as g? (a canonical file names them acc_x_mps2 ...; other layouts: --acc-unit mps2)"
-    elif 0.06 <= reading_g <= 0.2:
-        hint = "values in g read as m/s^2? (a canonical file names them acc_x_g ...; other layouts: --acc-unit g)"
-    elif 800.0 <= reading_g <= 1200.0:
-        hint = "values in mg read as g? (other layouts: --acc-unit mg)"
-    else:
-        hint = "raw sensor counts? convert them to g (counts / counts per g) first"
-    raise AnalysisError(
-        f"{recording.source or 'recording'}: the accelerometer reads {reading_g:.3g} g (median magnitude); "
-        f"a resting accelerometer reads about 1 g: {hint}"
-    )
+    advice = units_advice(reading_g)
+    if advice is not None:
+        raise AnalysisError(
+            f"{recording.source or 'recording'}: the accelerometer reads {reading_g:.3g} g (median magnitude), "
+            f"about 1 g expected from gravity; {advice}"
+        )
 
 
 def _kinematics(time_s, fs, vertical, integration, horizontal, gap, previous: Kinematics | None = None) -> Kinematics:

@@ -15,7 +15,7 @@ import numpy as np
 from .constants import STANDARD_GRAVITY
 from .errors import RecordingFormatError
 
-__all__ = ["Recording"]
+__all__ = ["Recording", "units_advice"]
 
 
 @dataclass(frozen=True)
@@ -123,3 +123,25 @@ class Recording:
         """The exercise named in the metadata, if any."""
         value = self.metadata.get("exercise")
         return value.strip().lower() if value else None
+
+
+def units_advice(median_magnitude_g: float) -> str | None:
+    """What an accelerometer's median magnitude says about its units.
+
+    Gravity alone makes the median magnitude of a lifting session about 1 g
+    (0.95-1.07 g with offsets and scale errors).  ``None`` when it is
+    plausible (0.25-4 g); otherwise the likely mistake and how to declare
+    the units: about 9.8 means m/s^2 read as g, about 0.1 g read as m/s^2,
+    about 1000 milli-g, thousands raw counts.
+    """
+    if 0.25 <= median_magnitude_g <= 4.0:
+        return None
+    if median_magnitude_g < 0.05:
+        return "the sensor reads almost nothing; was it initialised and connected?"
+    if median_magnitude_g < 0.25:
+        return "they look like g read as m/s^2: pass acc_unit='g' (--acc-unit g; a canonical file names them acc_x_g ...)"
+    if 6.0 <= median_magnitude_g <= 14.0:
+        return "they look like m/s^2: pass acc_unit='mps2' (--acc-unit mps2; a canonical file names them acc_x_mps2 ...)"
+    if 600.0 <= median_magnitude_g <= 1400.0:
+        return "they look like milli-g: pass acc_unit='mg' (--acc-unit mg)"
+    return "they may be raw sensor counts; convert them to g or m/s^2 first"

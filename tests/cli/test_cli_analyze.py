@@ -89,7 +89,7 @@ def test_bad_input_is_one_clear_line(args: list[str], expected: str, tmp_path: P
 
 @pytest.mark.parametrize(
     ("factor", "unit", "expected"),
-    [(9.80665, "g", "acc_x_mps2"), (1.0, "mps2", "--acc-unit g"), (16384.0, "g", "raw sensor counts")],
+    [(9.80665, "g", "acc_x_mps2"), (1.0, "mps2", "acc_x_g"), (16384.0, "g", "raw sensor counts")],
 )
 def test_an_accelerometer_in_the_wrong_units_is_one_clear_line(factor: float, unit: str, expected: str, tmp_path: Path) -> None:
     # A still bar in g, written as m/s^2 under "_g" names, as g under
@@ -105,7 +105,7 @@ def test_an_accelerometer_in_the_wrong_units_is_one_clear_line(factor: float, un
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
-    assert "units.csv" in lines[0] and "about 1 g" in lines[0] and expected in lines[0]
+    assert "units.csv" in lines[0] and "about 1 g expected" in lines[0] and expected in lines[0]
     # The same still bar in the right units is analysed (no reps, exit code 0).
     acc_right = np.tile([0.02, -0.01, 1.0], (rows, 1))
     pd.DataFrame({"time_s": t, "acc_x_g": acc_right[:, 0], "acc_y_g": acc_right[:, 1], "acc_z_g": acc_right[:, 2]}).to_csv(bad, index=False)

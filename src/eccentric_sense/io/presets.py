@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..constants import STANDARD_GRAVITY
 from ..errors import ConfigError, RecordingFormatError
-from ..recording import Recording
+from ..recording import Recording, units_advice
 from ._text import RowLocator, TextFile, check_numeric, clean_time_axis, load_text, split_lines
 from .canonical import ACC_UNITS, GYR_UNITS, TIME_COLUMN, _recording_from_frame, read_canonical_file
 from .mapping import (
@@ -513,16 +513,9 @@ def _check_assumed_g(recording: Recording, path: str) -> None:
     if recording.n_samples == 0:
         return
     median = float(np.median(np.linalg.norm(recording.acc_mps2, axis=1))) / STANDARD_GRAVITY
-    if 0.25 <= median <= 4.0:
+    advice = units_advice(median)
+    if advice is None:
         return
-    if median < 0.05:
-        advice = "the sensor reads almost nothing; was it initialised and connected?"
-    elif 6.0 <= median <= 14.0:
-        advice = "they look like m/s^2: pass acc_unit='mps2' (--acc-unit mps2)"
-    elif 600.0 <= median <= 1400.0:
-        advice = "they look like milli-g: pass acc_unit='mg' (--acc-unit mg)"
-    else:
-        advice = "they may be raw sensor counts; convert them to g or m/s^2 first"
     raise RecordingFormatError(
         path,
         f"the accelerometer columns were assumed to be in g, but their median magnitude is {median:.3g} g "
