@@ -192,7 +192,7 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
     turns = np.zeros(quiet.size, dtype=bool)
     if uniform.gyr_rads is not None:
         turns = turn_rests(vertical, quiet & valid, fs)
-    integration = DriftCorrectedIntegration().estimate(vertical, quiet, fs, uniform.block, known_rest=turns)
+    integration = DriftCorrectedIntegration().estimate(vertical, quiet, fs, uniform.block, known_rest=turns, lost=uniform.lost)
     kinematics = _kinematics(uniform.time_s, fs, vertical, integration, horizontal, uniform.gap)
     diagnostics = {
         "input_rate_hz": uniform.input_rate_hz,
@@ -1400,7 +1400,8 @@ def analyze(
         # constant already removed with the drift), so measure it from the rest pose.
         vertical = np.where(valid, vertical + gain * (unit @ bias), 0.0)
         integration = DriftCorrectedIntegration().estimate(
-            vertical, state.quiet, fs, state.uniform.block, known_rest=reversal_rest, known_motion=known_motion
+            vertical, state.quiet, fs, state.uniform.block, known_rest=reversal_rest, known_motion=known_motion,
+            lost=state.uniform.lost,
         )
         kinematics = _kinematics(kinematics.time_s, fs, vertical, integration, kinematics.horizontal_acc_mps2, kinematics.gap)
         segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid, sample_rate_hz=fs)

@@ -191,6 +191,7 @@ class DriftCorrectedIntegration:
         block: np.ndarray | None = None,
         known_rest: np.ndarray | None = None,
         known_motion: np.ndarray | None = None,
+        lost: np.ndarray | None = None,
     ) -> "DriftCorrectedIntegration":
         """Integrate.
 
@@ -199,14 +200,24 @@ class DriftCorrectedIntegration:
         a reversal): quiet pieces inside it are treated as sure rests.
         ``known_motion`` marks samples that cannot be rests (the bar must be
         travelling there): quiet pieces touching it are never rests.
+        ``lost`` marks the samples of data gaps (no data arrived), as opposed
+        to impacts and spins cut out: a block that ends at a data gap may
+        end in the middle of a descent, so a quiet run there is not a rest
+        for being at the edge.
         """
         fs = sample_rate_hz
         acc = np.asarray(vertical_acc_mps2, dtype=float)
         n = acc.size
         if block is None:
             block = np.zeros(n, dtype=np.intp)
+        if lost is None:
+            lost = np.zeros(n, dtype=bool)
         self._prepared = [
-            (lo, hi, self._prepare_block(acc[lo:hi], quiet[lo:hi], fs)) for lo, hi in block_spans(block)
+            (lo, hi, self._prepare_block(
+                acc[lo:hi], quiet[lo:hi], fs,
+                rest_at_start=not (lo > 0 and lost[lo - 1]), rest_at_end=not (hi < n and lost[hi]),
+            ))
+            for lo, hi in block_spans(block)
         ]  # one per gap-free block
         self._sample_rate_hz, self._n = fs, n
         return self._finish(known_rest, known_motion)
@@ -249,7 +260,9 @@ class DriftCorrectedIntegration:
         return self
 
     # -------------------------------------------------------------------------
-    def _prepare_block(self, acc: np.ndarray, quiet: np.ndarray, fs: float) -> _PreparedBlock:
+    def _prepare_block(
+        self, acc: np.ndarray, quiet: np.ndarray, fs: float, *, rest_at_start: bool = True, rest_at_end: bool = True
+    ) -> _PreparedBlock:
         """The part of a block's integration that does not depend on known rests or motion."""
         bias = estimate_bias_drift(acc, quiet, fs, window_s=self.bias_window_s)
         raw_velocity = _cumtrapz(acc - bias, fs)
@@ -262,7 +275,7 @@ class DriftCorrectedIntegration:
         # the slow start or end of a descent is not.
         change = np.abs(raw_velocity[pieces[:, 1] - 1] - raw_velocity[pieces[:, 0]])
         flat = change < self.still_tolerance_m_s
-        anchors = self._anchor_pieces(quiet, pieces, levels, flat, fs)
+        anchors = self._anchor_pieces(quiet, pieces, levels, flat, fs, rest_at_start=rest_at_start, rest_at_end=rest_at_end)
         return _PreparedBlock(bias, raw_velocity, pieces, levels, change, flat, anchors)
 
     def _integrate_block(
@@ -370,7 +383,15 @@ class DriftCorrectedIntegration:
         return np.interp(t, knots_t, knots_v)
 
     def _anchor_pieces(
-        self, quiet: np.ndarray, pieces: np.ndarray, levels: np.ndarray, flat: np.ndarray, fs: float
+        self,
+        quiet: np.ndarray,
+        pieces: np.ndarray,
+        levels: np.ndarray,
+        flat: np.ndarray,
+        fs: float,
+        *,
+        rest_at_start: bool = True,
+        rest_at_end: bool = True,
     ) -> np.ndarray:
         """Pieces of quiet runs that are rests beyond reasonable doubt.
 
@@ -394,8 +415,10 @@ class DriftCorrectedIntegration:
         # only the motion between runs was tried: worse on the benchmarks.)
         motion_before = np.diff(np.concatenate([[0], runs[:, 0]])) / fs
         motion_after = np.diff(np.concatenate([runs[:, 1], [n]])) / fs
-        at_start = runs[:, 0] < 0.5 * fs
-        at_end = runs[:, 1] > n - 0.5 * fs
+        # The start or end of the data, an impact or a spin: the bar is still
+        # there.  Not the edge of a data gap (``rest_at_start/end`` False).
+        at_start = (runs[:, 0] < 0.5 * fs) & rest_at_start
+        at_end = (runs[:, 1] > n - 0.5 * fs) & rest_at_end
         tolerance = self.still_tolerance_m_s
         window = 8
         # Centres relative to the first piece, in pieces' units, keep the running sums well conditioned.

@@ -37,6 +37,8 @@ class UniformSignals:
     gyr_rads : (m, 3) or None
     gap : (m,) bool, True inside gaps longer than the interpolation limit
     block : (m,) int, index of the gap-free block each sample belongs to (-1 in gaps)
+    lost : (m,) bool, True inside data gaps (no samples arrived), a subset of ``gap``
+        (which also holds the impacts and spins cut out)
     sample_rate_hz : float
     input_rate_hz : float, the rate the data arrived at
     n_glitches : int, samples replaced as glitches (blank packets included)
@@ -51,6 +53,7 @@ class UniformSignals:
     input_rate_hz: float
     n_glitches: int
     n_disturbed: int = 0
+    lost: np.ndarray | None = None
 
 
 def remove_glitches(values: np.ndarray, *, min_jump: float, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -341,6 +344,7 @@ def regularize_timebase(
         gyr_u = None if gyr is None else np.column_stack([np.interp(grid, t, gyr[:, k]) for k in range(3)])
 
     gap = _in_long_gaps(t, grid, max(max_interp_gap_s, gap_factor * nominal_dt), dt)
+    lost = gap.copy()
     n_disturbed = 0
     if mark_disturbances:
         disturbed = _disturbances(acc_u, gyr_u, rate)
@@ -360,4 +364,5 @@ def regularize_timebase(
         input_rate_hz=input_rate,
         n_glitches=n_glitches,
         n_disturbed=n_disturbed,
+        lost=lost,
     )
