@@ -106,6 +106,8 @@ class AnalysisResult:
         meta.setdefault("gyroscope", self.recording.has_gyroscope)
         if self.exercise:
             meta["exercise"] = self.exercise
+        if self.diagnostics.get("notes"):
+            meta["analysis_notes"] = list(self.diagnostics["notes"])
         return {
             "recording": meta,
             "sets": _records(self.sets),
@@ -205,8 +207,45 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
         "accelerometer_axis_gains": axis_gains.round(4).tolist(),
         "quiet_fraction": float(quiet.mean()),
     }
+    diagnostics["notes"] = _data_notes(uniform)
     state = _PipelineState(uniform, calibration, up_sensor, quiet, valid, vertical, integration, turns)
     return kinematics, diagnostics, state
+
+
+#: The lowest input rate the analysis has been validated at (benchmarks: 25-1000 Hz).
+MIN_VALIDATED_RATE_HZ = 25.0
+
+
+def _data_notes(uniform: Any) -> list[str]:
+    """Plain-language caveats about the data that the user should see with the results.
+
+    The analysis copes with low rates, dropouts and corrupted packets, but
+    what it cannot know it has to say: a rep that spans a dropout is cut or
+    lost, and below 25 Hz descent times and ranges are rougher than the
+    benchmarks report.
+    """
+    notes = []
+    rate = float(uniform.input_rate_hz)
+    if rate < MIN_VALIDATED_RATE_HZ - 0.5:
+        notes.append(
+            f"the data arrived at {rate:.3g} Hz, below the {MIN_VALIDATED_RATE_HZ:.0f} Hz the analysis is validated "
+            "at: expect descent times and ranges of motion to be rougher"
+        )
+    lost = uniform.lost if uniform.lost is not None else uniform.gap
+    runs = mask_to_runs(lost)
+    if runs.shape[0]:
+        seconds = (runs[:, 1] - runs[:, 0]) / uniform.sample_rate_hz
+        notes.append(
+            f"{runs.shape[0]} data gap{'s' if runs.shape[0] > 1 else ''} of {seconds.sum():.1f} s in all "
+            f"(longest {seconds.max():.1f} s, at {uniform.time_s[runs[int(np.argmax(seconds)), 0]]:.1f} s): "
+            "a rep that spans a gap is cut short or missed"
+        )
+    if uniform.n_glitches:
+        notes.append(
+            f"{uniform.n_glitches} corrupted sample{'s were' if uniform.n_glitches > 1 else ' was'} repaired "
+            "(blank packets or one-sample spikes)"
+        )
+    return notes
 
 
 def _check_gravity_reading(recording: Recording) -> None:

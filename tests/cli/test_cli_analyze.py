@@ -112,6 +112,30 @@ def test_an_accelerometer_in_the_wrong_units_is_one_clear_line(factor: float, un
     assert run_cli("analyze", str(bad)).returncode == 0
 
 
+def test_low_rate_and_dropouts_are_told_with_the_results(recording_file: Path, tmp_path: Path) -> None:
+    # The analysis copes with a 10 Hz logger and a 30 s dropout, but the
+    # user must hear that the numbers are rougher or that reps may be cut.
+    from eccentric_sense.io import read_recording
+    from eccentric_sense.recording import Recording
+
+    clean = read_recording(recording_file)
+    slow = Recording(time_s=clean.time_s[::20], acc_mps2=clean.acc_mps2[::20], gyr_rads=clean.gyr_rads[::20],
+                     metadata=dict(clean.metadata))
+    jump = np.where(clean.time_s > clean.time_s[clean.n_samples // 2], clean.time_s + 30.0, clean.time_s)
+    dropout = Recording(time_s=jump, acc_mps2=clean.acc_mps2, gyr_rads=clean.gyr_rads, metadata=dict(clean.metadata))
+    write_recording(slow, tmp_path / "slow.csv")
+    write_recording(dropout, tmp_path / "dropout.csv")
+    human = run_cli("analyze", str(tmp_path / "slow.csv"))
+    assert human.returncode == 0, human.stderr
+    assert "Note: the data arrived at 10 Hz, below the 25 Hz" in human.stdout
+    done = run_cli("analyze", str(tmp_path / "dropout.csv"), "--json")
+    assert done.returncode == 0, done.stderr
+    notes = json.loads(done.stdout)["recording"]["analysis_notes"]
+    assert len(notes) == 1 and notes[0].startswith("1 data gap of 30.0 s")
+    plain = json.loads(run_cli("analyze", str(recording_file), "--json").stdout)
+    assert "analysis_notes" not in plain["recording"]  # a clean recording carries none
+
+
 def test_non_numeric_cell_names_line_and_column(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("time_s,acc_x_g,acc_y_g,acc_z_g\n0,0,0,1\n0.01,0,zero,1\n")

@@ -42,6 +42,8 @@ def print_human(result: Any, *, protocol: str | None = None, console: Any = None
         f"{result.kinematics.sample_rate_hz:.0f} Hz analysis rate"
         + (f", protocol {protocol}" if protocol else "")
     )
+    for note in result.diagnostics.get("notes", []):
+        console.print(f"Note: {note}.", markup=False)
     if result.reps.empty:
         console.print("No reps found (a rep needs at least "
                       f"{result.settings.min_rep_travel_m or 0.15:.2f} m of vertical travel).")
