@@ -250,14 +250,16 @@ def test_exact_duplicates_dropped_and_counted(tmp_path: Path) -> None:
     assert np.all(np.diff(rec.time_s) > 0)
 
 
-def test_same_time_different_values_dropped_and_counted(tmp_path: Path) -> None:
+def test_same_time_different_values_kept_and_counted(tmp_path: Path) -> None:
+    # Packets delivered in one connection event carry the host's one stamp:
+    # both samples are data, and both are kept.
     lines = canonical_text(6).rstrip("\n").split("\n")
     lines.insert(7, lines[6].replace("1.0020", "1.5"))
     rec = read_recording(write(tmp_path / "d.csv", "\n".join(lines) + "\n"))
-    assert rec.n_samples == 6
-    assert rec.metadata["reader_dropped_same_time_rows"] == "1"
-    # the first of the two samples is kept
-    assert rec.acc_g[2, 2] == pytest.approx(1.002)
+    assert rec.n_samples == 7
+    assert rec.metadata["reader_same_time_rows"] == "1"
+    assert rec.time_s[2] == rec.time_s[3]
+    assert rec.acc_g[2, 2] == pytest.approx(1.002) and rec.acc_g[3, 2] == pytest.approx(1.5)
 
 
 def test_gaps_and_jitter_kept_as_recorded(tmp_path: Path) -> None:

@@ -106,3 +106,19 @@ def test_a_long_dropout_leaves_the_reps_on_either_side_alone(gyroscope):
     whole = [0, 2, 3, 4] if gyroscope else [2, 3, 4]  # the reps the gap does not cut
     found = [int(np.nanargmin(np.abs(after[C.ECC_START_S].to_numpy() - reps[C.ECC_START_S].iloc[i]))) for i in whole]
     _same_reps(reps.iloc[whole], after.iloc[found], 0.05)
+
+
+def test_host_stamps_shared_by_the_packets_of_a_connection_event_give_the_same_reps():
+    # A phone stamps each BLE notification when it handles it; the packets
+    # of one 30 ms connection event get one stamp.  The device still
+    # sampled at its own rate: the reps are those of the device's clock.
+    recording, reps = _reference()
+    every = slice(None, None, 2)  # 100 Hz
+    device = _with(recording, time_s=recording.time_s[every], acc_mps2=recording.acc_mps2[every],
+                   gyr_rads=recording.gyr_rads[every])
+    reference = analyze(device, exercise="bench")
+    event_s = 0.030
+    host = np.ceil(device.time_s / event_s - 1e-9) * event_s + 0.012
+    bunched = analyze(_with(device, time_s=host), exercise="bench")
+    assert bunched.kinematics.sample_rate_hz == pytest.approx(100.0, rel=0.02)
+    _same_reps(reference.reps, bunched.reps, 0.05, shift_s=0.012)

@@ -303,10 +303,32 @@ def regularize_timebase(
     acc = np.asarray(acc_mps2, dtype=float)
     gyr = None if gyr_rads is None else np.asarray(gyr_rads, dtype=float)
     t, acc, gyr, n_blank = repair_blank_rows(t, acc, gyr, max_interp_gap_s=max_interp_gap_s)
+    same = np.flatnonzero(np.diff(t) == 0) + 1
+    if same.size:
+        # A row repeating the one before it (a retransmitted packet) is dropped,
+        # as the readers drop it; rows that share a stamp but not their values
+        # are packets delivered together, and stay.
+        repeat = np.all(acc[same] == acc[same - 1], axis=1)
+        if gyr is not None:
+            repeat &= np.all(gyr[same] == gyr[same - 1], axis=1)
+        if repeat.any():
+            keep = np.ones(t.size, dtype=bool)
+            keep[same[repeat]] = False
+            t, acc = t[keep], acc[keep]
+            gyr = None if gyr is None else gyr[keep]
     n = t.size
     intervals = np.diff(t)
     positive = intervals[intervals > 0]
     nominal_dt = float(np.median(positive)) if positive.size else 0.01
+    # Host clocks stamp the packets of one connection event alike: runs of
+    # equal stamps, then a jump of the connection interval.  The median
+    # positive interval is then the connection interval, not the sample
+    # period; the time per sample over windows of 64 samples is.
+    bunched = positive.size < intervals.size and n > 128
+    if bunched:
+        window = 64
+        nominal_dt = float(np.median((t[window:] - t[:-window])[::8])) / window
+        bunched = nominal_dt > 0
     input_rate = 1.0 / nominal_dt
 
     acc, glitch_acc = remove_glitches(acc, min_jump=glitch_min_jump_mps2)
@@ -319,7 +341,11 @@ def regularize_timebase(
     mad = float(np.median(np.abs(intervals - nominal_dt))) if intervals.size else 0.0
     jittery = mad > 0.05 * nominal_dt
     gap_factor = 3.5 if jittery else 1.8
-    breaks = np.flatnonzero(intervals > gap_factor * nominal_dt) + 1
+    limit = gap_factor * nominal_dt
+    if bunched:
+        # The jump between two events is not a gap.
+        limit = max(limit, 1.5 * float(np.median(positive)))
+    breaks = np.flatnonzero(intervals > limit) + 1
     if jittery and n > 2:
         t = _dejitter(t, breaks)
 
