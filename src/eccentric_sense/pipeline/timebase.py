@@ -327,8 +327,10 @@ def regularize_timebase(
     bunched = positive.size < intervals.size and n > 128
     if bunched:
         window = 64
-        nominal_dt = float(np.median((t[window:] - t[:-window])[::8])) / window
-        bunched = nominal_dt > 0
+        per_sample = float(np.median((t[window:] - t[:-window])[::8])) / window
+        bunched = per_sample > 0
+        if bunched:
+            nominal_dt = per_sample
     input_rate = 1.0 / nominal_dt
 
     acc, glitch_acc = remove_glitches(acc, min_jump=glitch_min_jump_mps2)
