@@ -15,7 +15,7 @@ import numpy as np
 from .constants import STANDARD_GRAVITY
 from .errors import RecordingFormatError
 
-__all__ = ["Recording", "units_advice"]
+__all__ = ["Recording", "units_advice", "repeated_rows"]
 
 
 @dataclass(frozen=True)
@@ -145,3 +145,23 @@ def units_advice(median_magnitude_g: float) -> str | None:
     if 600.0 <= median_magnitude_g <= 1400.0:
         return "they look like milli-g: pass acc_unit='mg' (--acc-unit mg)"
     return "they may be raw sensor counts; convert them to g or m/s^2 first"
+
+
+def repeated_rows(time_s: np.ndarray, *values: np.ndarray | None) -> np.ndarray:
+    """Rows that repeat the row before them: same time and the same values in every array.
+
+    A logger that writes a packet twice (a retransmission) makes such rows;
+    they carry no new sample.  Rows that share a time but not their values
+    are packets delivered together and are not repeats.  Returns a boolean
+    mask, ``(n,)``, True for each repeat (never for the first row).
+    """
+    repeat = np.zeros(np.shape(time_s)[0], dtype=bool)
+    same = np.flatnonzero(np.diff(time_s) == 0) + 1
+    if same.size == 0:
+        return repeat
+    identical = np.ones(same.size, dtype=bool)
+    for array in values:  # one or two sensor arrays
+        if array is not None:
+            identical &= np.all(array[same] == array[same - 1], axis=1)
+    repeat[same[identical]] = True
+    return repeat

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RecordingFormatError
+from ..recording import repeated_rows
 
 __all__ = [
     "TextFile",
@@ -478,10 +479,8 @@ def clean_time_axis(
         )
     same_time = step == 0
     if same_time.any():
-        identical = same_time.copy()
-        for values in [used] if isinstance(used, np.ndarray) else used:  # one or two sensor arrays
-            identical &= np.all(values[1:] == values[:-1], axis=1)
-        keep[1:] = ~identical
+        identical = repeated_rows(time_s, *([used] if isinstance(used, np.ndarray) else used))
+        keep = ~identical
         n_identical = int(identical.sum())
         n_conflicting = int(same_time.sum()) - n_identical
         if n_identical:

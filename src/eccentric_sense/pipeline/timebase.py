@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage, signal
 
+from ..recording import repeated_rows
 from ._runs import mask_to_runs, runs_to_mask
 from ._vectors import row_norms
 
@@ -303,19 +304,13 @@ def regularize_timebase(
     acc = np.asarray(acc_mps2, dtype=float)
     gyr = None if gyr_rads is None else np.asarray(gyr_rads, dtype=float)
     t, acc, gyr, n_blank = repair_blank_rows(t, acc, gyr, max_interp_gap_s=max_interp_gap_s)
-    same = np.flatnonzero(np.diff(t) == 0) + 1
-    if same.size:
-        # A row repeating the one before it (a retransmitted packet) is dropped,
-        # as the readers drop it; rows that share a stamp but not their values
-        # are packets delivered together, and stay.
-        repeat = np.all(acc[same] == acc[same - 1], axis=1)
-        if gyr is not None:
-            repeat &= np.all(gyr[same] == gyr[same - 1], axis=1)
-        if repeat.any():
-            keep = np.ones(t.size, dtype=bool)
-            keep[same[repeat]] = False
-            t, acc = t[keep], acc[keep]
-            gyr = None if gyr is None else gyr[keep]
+    # A row repeating the one before it (a retransmitted packet) is dropped,
+    # as the readers drop it; rows that share a stamp but not their values
+    # are packets delivered together, and stay.
+    repeat = repeated_rows(t, acc, gyr)
+    if repeat.any():
+        t, acc = t[~repeat], acc[~repeat]
+        gyr = None if gyr is None else gyr[~repeat]
     n = t.size
     intervals = np.diff(t)
     positive = intervals[intervals > 0]
@@ -327,7 +322,7 @@ def regularize_timebase(
     bunched = positive.size < intervals.size and n > 128
     if bunched:
         window = 64
-        per_sample = float(np.median((t[window:] - t[:-window])[::8])) / window
+        per_sample = float(np.median(t[window::8] - t[: t.size - window : 8])) / window
         bunched = per_sample > 0
         if bunched:
             nominal_dt = per_sample
