@@ -24,6 +24,9 @@ from ..recording import repeated_rows
 from ._runs import mask_to_runs, runs_to_mask
 from ._vectors import row_norms
 
+#: Low-pass of host-batched samples, whose times are rebuilt to a few milliseconds.
+BATCHED_CUTOFF_HZ = 25.0
+
 __all__ = ["UniformSignals", "regularize_timebase", "remove_glitches", "repair_blank_rows"]
 
 
@@ -211,6 +214,31 @@ def _disturbances(
     return ndimage.binary_dilation(bad, iterations=margin)
 
 
+def _unbatch(time_s: np.ndarray, period_s: float, *, reach_s: float = 0.1) -> np.ndarray:
+    """Sample times of host-stamped batches: the device's clock under the host's stamps.
+
+    A host stamps each sample when it handles the connection event that
+    brought it: never before the sample was taken, and for the last sample
+    of each event almost at once.  So ``stamp - index * period`` is the
+    device's time offset plus a delay that is never negative and comes
+    close to zero at least once per event; its minimum over the next
+    ``reach_s`` (a few events) is the offset.  The offset steps up where
+    packets were lost (the later samples keep the time the loss left them),
+    so the samples after a loss are not shifted by it, and the samples of
+    a fast lift keep their spacing instead of being squeezed into the
+    fraction of a millisecond their stamps span.
+    """
+    n = time_s.size
+    index = np.arange(n)
+    delay = time_s - index * period_s
+    reach = max(int(round(reach_s / period_s)), 1) | 1  # odd, for a window that starts at the sample
+    offset = ndimage.minimum_filter1d(delay, reach, mode="nearest", origin=-(reach // 2))
+    times = index * period_s + offset
+    # The offset's steps are whole samples; keep the order (a tenth of a period apart at least).
+    spacing = 0.1 * period_s * index
+    return np.maximum.accumulate(times - spacing) + spacing
+
+
 def _dejitter(time_s: np.ndarray, breaks: np.ndarray) -> np.ndarray:
     """Straight-line fit of time against sample index within each stretch.
 
@@ -315,18 +343,29 @@ def regularize_timebase(
     intervals = np.diff(t)
     positive = intervals[intervals > 0]
     nominal_dt = float(np.median(positive)) if positive.size else 0.01
-    # Host clocks stamp the packets of one connection event alike: runs of
-    # equal stamps, then a jump of the connection interval.  The median
-    # positive interval is then the connection interval, not the sample
-    # period; the time per sample over windows of 64 samples is.
-    bunched = positive.size < intervals.size and n > 128
-    if bunched:
-        window = 64
-        per_sample = float(np.median(t[window::8] - t[: t.size - window : 8])) / window
-        bunched = per_sample > 0
-        if bunched:
+    # Host clocks stamp the packets of one connection event alike, or a
+    # fraction of a millisecond apart as the host works through them: runs
+    # of (nearly) equal stamps, then a jump of the connection interval.  The
+    # median interval is then not the sample period (a 400 Hz sensor stamped
+    # 0.1 ms apart within each event looked like 10 kHz, and its anti-alias
+    # filter cut at a few hertz); the time per sample over windows of about
+    # two seconds is (many events each, so the events' granularity averages
+    # out; short enough that a lost packet only lengthens a few).  No clock
+    # stamps samples faster than they are taken, so intervals under half of
+    # that can only be batching.
+    bunched = False
+    if n > 128:
+        overall_dt = (t[-1] - t[0]) / (n - 1)
+        window = int(np.clip(2.0 / overall_dt, 64, n // 4)) if overall_dt > 0 else 64
+        stride = max(window // 8, 1)
+        per_sample = float(np.median(t[window::stride] - t[: t.size - window : stride])) / window
+        if per_sample > 0 and (positive.size < intervals.size or nominal_dt < 0.5 * per_sample):
+            bunched = True
             nominal_dt = per_sample
     input_rate = 1.0 / nominal_dt
+    if bunched:
+        t = _unbatch(t, nominal_dt)
+        intervals = np.diff(t)
 
     acc, glitch_acc = remove_glitches(acc, min_jump=glitch_min_jump_mps2)
     n_glitches = n_blank + int(glitch_acc.sum())
@@ -339,9 +378,6 @@ def regularize_timebase(
     jittery = mad > 0.05 * nominal_dt
     gap_factor = 3.5 if jittery else 1.8
     limit = gap_factor * nominal_dt
-    if bunched:
-        # The jump between two events is not a gap.
-        limit = max(limit, 1.5 * float(np.median(positive)))
     breaks = np.flatnonzero(intervals > limit) + 1
     if jittery and n > 2:
         t = _dejitter(t, breaks)
@@ -354,13 +390,20 @@ def regularize_timebase(
     dt = 1.0 / rate
     grid = np.arange(t[0], t[-1] + 0.5 * dt, dt)
 
-    if decimate > 1:
-        # Anti-alias before sampling the coarser grid: zero-phase low-pass at 0.4 x new rate.
-        sos = signal.butter(4, 0.4 * rate, fs=input_rate, output="sos")
-        if n > 30:
-            acc = signal.sosfiltfilt(sos, acc, axis=0)
-            if gyr is not None:
-                gyr = signal.sosfiltfilt(sos, gyr, axis=0)
+    # Anti-alias before sampling a coarser grid: zero-phase low-pass at 0.4 x
+    # the new rate.  Host-batched samples are also cut at BATCHED_CUTOFF_HZ:
+    # their times are rebuilt to within a few milliseconds, which scrambles
+    # what lies above a few tens of hertz (and the metrics need nothing above
+    # 20 Hz); left in, the accelerometer-only analysis of a 400 Hz
+    # host-stamped negative press read its slow descents as holds.
+    cutoff = 0.4 * rate if decimate > 1 else np.inf
+    if bunched:
+        cutoff = min(cutoff, BATCHED_CUTOFF_HZ)
+    if np.isfinite(cutoff) and cutoff < 0.45 * input_rate and n > 30:
+        sos = signal.butter(4, cutoff, fs=input_rate, output="sos")
+        acc = signal.sosfiltfilt(sos, acc, axis=0)
+        if gyr is not None:
+            gyr = signal.sosfiltfilt(sos, gyr, axis=0)
 
     if decimate == 1 and grid.size == n and np.all(np.abs(grid - t) <= 1e-3 * dt):
         # Already on the grid (device timestamps, written with a few decimals):
