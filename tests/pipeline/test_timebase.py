@@ -142,8 +142,8 @@ def test_samples_a_tenth_of_a_millisecond_apart_in_each_event_are_read_at_the_de
 
 
 def test_a_lost_packet_does_not_shift_the_samples_after_it():
-    # Samples inside an event are counted back from its stamp, so the
-    # samples after a lost packet keep the times they have without the loss.
+    # The sample times are the device's clock under the host's stamps, so
+    # the samples after a lost packet keep the times they have without it.
     # Two samples (10 ms) lost inside a 15 ms event leave no visible gap; a
     # straight line through all the stamps shifted every later sample by
     # part of the lost time.

@@ -379,7 +379,7 @@ def regularize_timebase(
     gap_factor = 3.5 if jittery else 1.8
     limit = gap_factor * nominal_dt
     breaks = np.flatnonzero(intervals > limit) + 1
-    if jittery and n > 2:
+    if jittery and n > 2 and not bunched:  # batched times are already the device's clock
         t = _dejitter(t, breaks)
 
     rate = input_rate
