@@ -47,7 +47,7 @@ from .pipeline.segmentation import CONCENTRIC, ECCENTRIC, PhaseSegmenter
 from .pipeline.timebase import regularize_timebase
 from .pipeline.types import Kinematics, Phase, RepSegment, SetSegment
 from .pipeline.vertical import GyroAidedVertical, horizontal_acceleration, lowpass_zero_phase, vertical_acceleration
-from .recording import Recording, units_advice
+from .recording import Recording, median_reading_g, units_advice
 
 __all__ = ["AnalysisSettings", "AnalysisResult", "analyze", "compute_kinematics", "rep_table"]
 
@@ -255,13 +255,9 @@ def _check_gravity_reading(recording: Recording) -> None:
     g under ``_mps2`` names 0.1 g, raw counts thousands of g; each would go
     through the analysis as a bar that never moves ("no reps found").
     """
-    # A sample of at most ~50 000 rows decides as well as all of them (an hour at 200 Hz is 720 000).
-    stride = max(recording.n_samples // 50_000, 1)
-    magnitude = np.linalg.norm(recording.acc_mps2[::stride], axis=1)
-    magnitude = magnitude[magnitude > 0]  # blank packets read 0 (see repair_blank_rows)
-    if magnitude.size == 0:
+    reading_g = median_reading_g(recording.acc_mps2)
+    if reading_g == 0.0:
         raise AnalysisError(f"{recording.source or 'recording'}: the accelerometer reads zero throughout")
-    reading_g = float(np.median(magnitude)) / STANDARD_GRAVITY
     advice = units_advice(reading_g)
     if advice is not None:
         raise AnalysisError(

@@ -15,7 +15,7 @@ import numpy as np
 from .constants import STANDARD_GRAVITY
 from .errors import RecordingFormatError
 
-__all__ = ["Recording", "units_advice", "repeated_rows"]
+__all__ = ["Recording", "median_reading_g", "units_advice", "repeated_rows"]
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,21 @@ class Recording:
         """The exercise named in the metadata, if any."""
         value = self.metadata.get("exercise")
         return value.strip().lower() if value else None
+
+
+def median_reading_g(acc_mps2: np.ndarray) -> float:
+    """Median magnitude of the accelerometer's readings, in g (0 when it never reads anything).
+
+    Blank packets (rows of exact zeros, see
+    :func:`~eccentric_sense.pipeline.timebase.repair_blank_rows`) are left
+    out; a sample of at most about 50 000 rows decides as well as all of
+    them (an hour at 200 Hz is 720 000).
+    """
+    acc = np.asarray(acc_mps2, dtype=float)
+    stride = max(acc.shape[0] // 50_000, 1)
+    magnitude = np.linalg.norm(acc[::stride], axis=1)
+    magnitude = magnitude[magnitude > 0]
+    return float(np.median(magnitude)) / STANDARD_GRAVITY if magnitude.size else 0.0
 
 
 def units_advice(median_magnitude_g: float) -> str | None:

@@ -15,9 +15,8 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..constants import STANDARD_GRAVITY
 from ..errors import ConfigError, RecordingFormatError
-from ..recording import Recording, units_advice
+from ..recording import Recording, median_reading_g, units_advice
 from ._text import RowLocator, TextFile, check_numeric, clean_time_axis, load_text, split_lines
 from .canonical import ACC_UNITS, GYR_UNITS, TIME_COLUMN, _recording_from_frame, read_canonical_file
 from .mapping import (
@@ -512,7 +511,7 @@ def _check_assumed_g(recording: Recording, path: str) -> None:
     """
     if recording.n_samples == 0:
         return
-    median = float(np.median(np.linalg.norm(recording.acc_mps2, axis=1))) / STANDARD_GRAVITY
+    median = median_reading_g(recording.acc_mps2)
     advice = units_advice(median)
     if advice is None:
         return

@@ -6,9 +6,12 @@ stamps; device clocks drop packets.  We
 * repair blank packets (an accelerometer reading exactly zero on every axis)
   and remove isolated single-sample glitches (a corrupted packet) that would
   otherwise integrate into a velocity step,
-* de-jitter time stamps that are visibly noisy by a straight-line fit against
-  the sample index within each gap-free stretch (the device samples at a
-  constant rate; the host clock does not),
+* rebuild the sample times of host-batched stamps (several samples per BLE
+  connection event, stamped alike or a fraction of a millisecond apart) as
+  the device's clock under the stamps, and low-pass them at 25 Hz,
+* de-jitter other time stamps that are visibly noisy by a straight-line fit
+  against the sample index within each gap-free stretch (the device samples
+  at a constant rate; the host clock does not),
 * interpolate short gaps linearly, and
 * mark samples inside long gaps so nothing downstream invents motion there.
 """
@@ -377,8 +380,7 @@ def regularize_timebase(
     mad = float(np.median(np.abs(intervals - nominal_dt))) if intervals.size else 0.0
     jittery = mad > 0.05 * nominal_dt
     gap_factor = 3.5 if jittery else 1.8
-    limit = gap_factor * nominal_dt
-    breaks = np.flatnonzero(intervals > limit) + 1
+    breaks = np.flatnonzero(intervals > gap_factor * nominal_dt) + 1
     if jittery and n > 2 and not bunched:  # batched times are already the device's clock
         t = _dejitter(t, breaks)
 
