@@ -65,7 +65,7 @@ class AnalysisSettings:
     min_rep_travel_m: float | None = None  # None: per exercise default
     set_break_rest_s: float = SET_BREAK_REST_S
     first_phase: str | None = None  # force "eccentric"/"concentric"-first pairing
-    max_interp_gap_s: float = 1.0
+    max_interp_gap_s: float = 1.0  # only dropouts with calm data around them; 0.3 s always
     drop_acc_g: float = DROP_ACC_G
     drop_min_duration_s: float = DROP_MIN_DURATION_S
     max_closure_bias_mps2: float = 1.5  # ~0.15 g: larger "biases" mean a wrong segmentation

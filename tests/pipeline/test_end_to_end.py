@@ -102,6 +102,33 @@ def test_a_dropout_inside_a_descent_leaves_its_range_and_speed_measurable():
     assert abs(rep[C.ECC_MEAN_VELOCITY] - truth[C.ECC_MEAN_VELOCITY]) <= 0.012
 
 
+@pytest.mark.parametrize("gyroscope", [True, False])
+@pytest.mark.parametrize("seed", [5, 6])
+def test_a_dropout_that_swallows_the_braking_of_a_lift_costs_no_rep(seed, gyroscope):
+    # A 25 Hz deadlift set loses half a second of packets from the peak of
+    # the third lift, so its braking never arrives.  Bridged by
+    # interpolation (as short dropouts are), the lift's speed carried on
+    # through the hold and the descent after it: reps read metres deep.
+    from eccentric_sense.recording import Recording
+    from eccentric_sense.simulate import SetSpec, simulate_session
+
+    sim = simulate_session([SetSpec("deadlift", "tempo", n_reps=5)], sensor="icm42688", sample_rate_hz=25.0, seed=seed)
+    recording, truth = sim.recording, sim.truth_reps
+    lift = (sim.truth.time_s > truth[C.CON_START_S].iloc[2]) & (sim.truth.time_s < truth[C.CON_END_S].iloc[2])
+    peak = sim.truth.time_s[lift][np.argmax(sim.truth.v_m_s[lift])]
+    keep = (recording.time_s < peak - 0.05) | (recording.time_s > peak + 0.45)
+    damaged = Recording(time_s=recording.time_s[keep], acc_mps2=recording.acc_mps2[keep],
+                        gyr_rads=recording.gyr_rads[keep] if gyroscope else None,
+                        metadata=dict(recording.metadata), source=recording.source)
+    reps = analyze(damaged, exercise="deadlift").reps
+    pairs = _match(truth, reps)
+    assert len(reps) == len(pairs) == len(truth) == 5
+    for i, j in pairs:
+        assert abs(reps[C.ECC_START_S].iloc[j] - truth[C.ECC_START_S].iloc[i]) <= 0.2
+        assert abs(reps[C.ECC_END_S].iloc[j] - truth[C.ECC_END_S].iloc[i]) <= 0.2
+        assert abs(reps[C.ROM].iloc[j] - truth[C.ROM].iloc[i]) <= 0.04
+
+
 def test_a_swinging_pullup_set_keeps_the_slow_cruise_of_every_negative():
     # Pull-up negatives on a belt: the body swings, so there is no rest from
     # the first rep to the last and the drift is pinned at the reversals of

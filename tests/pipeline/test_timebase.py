@@ -64,6 +64,21 @@ def test_long_gap_is_marked_and_splits_blocks_short_gap_is_bridged():
     assert set(np.unique(uniform.block).tolist()) == {-1, 0, 1}
 
 
+def test_a_dropout_in_a_burst_splits_the_blocks_and_one_in_calm_data_is_bridged():
+    # 0.5 s dropouts, within the 1 s the analysis bridges.  One swallows the
+    # braking of a lift (the reading is 0.3 g off gravity just before it):
+    # interpolated, the lift's speed would survive into the hold after it.
+    rate = 50.0
+    t, acc = _still(1500, rate)
+    lift = (t > 9.0) & (t < 10.0)
+    acc[lift, 2] += 3.0 * np.sin(2 * np.pi * (t[lift] - 9.0))  # speeds up, then brakes
+    keep = ~((t >= 9.5) & (t < 10.0)) & ~((t >= 20.0) & (t < 20.5))
+    uniform = regularize_timebase(t[keep], acc[keep], max_interp_gap_s=1.0)
+    assert uniform.gap[(uniform.time_s > 9.55) & (uniform.time_s < 9.95)].all()
+    assert not uniform.gap[(uniform.time_s > 19.0) & (uniform.time_s < 21.5)].any()
+    assert np.unique(uniform.block[uniform.block >= 0]).size == 2
+
+
 def test_fast_data_is_decimated():
     t, acc = _still(10000, 1000.0)
     uniform = regularize_timebase(t, acc, max_rate_hz=250.0)

@@ -265,8 +265,36 @@ def _dejitter(time_s: np.ndarray, breaks: np.ndarray) -> np.ndarray:
     return fitted
 
 
-def _in_long_gaps(t: np.ndarray, grid: np.ndarray, long_gap: float, dt: float) -> np.ndarray:
+def _bursty_intervals(
+    intervals: np.ndarray,
+    acc: np.ndarray,
+    sample_dt: float,
+    short_gap: float,
+    long_gap: float,
+    calm_edge_mps2: float,
+    calm_edge_s: float,
+) -> np.ndarray | None:
+    """Raw intervals between ``short_gap`` and ``long_gap`` with motion on either side, as a mask (None: none)."""
+    candidates = np.flatnonzero((intervals > short_gap) & (intervals <= long_gap))
+    if candidates.size == 0:
+        return None
+    # Distance from the reading of gravity, whatever the orientation.
+    magnitude = np.linalg.norm(acc, axis=1)
+    activity = np.abs(magnitude - np.median(magnitude))
+    width = int(np.clip(round(calm_edge_s / sample_dt), 1, activity.size))
+    window_max = np.lib.stride_tricks.sliding_window_view(activity, width).max(axis=1)  # over [k, k + width)
+    before = window_max[np.clip(candidates - width + 1, 0, window_max.size - 1)]
+    after = window_max[np.clip(candidates + 1, 0, window_max.size - 1)]
+    bursty = np.zeros(intervals.size, dtype=bool)
+    bursty[candidates] = np.maximum(before, after) > calm_edge_mps2
+    return bursty
+
+
+def _in_long_gaps(t: np.ndarray, grid: np.ndarray, long_gap: float, dt: float, also_long: np.ndarray | None = None) -> np.ndarray:
     """Grid samples in a raw interval longer than ``long_gap`` (a long gap), as a mask.
+
+    ``also_long`` marks further raw intervals as long gaps (shorter ones
+    with motion around them).
 
     A grid sample belongs to the raw interval containing it (the first or
     the last one beyond the ends of the data).  Samples exactly on a raw
@@ -280,12 +308,15 @@ def _in_long_gaps(t: np.ndarray, grid: np.ndarray, long_gap: float, dt: float) -
     if n < 2:
         return gap
     steps = np.diff(t)
+    is_long = steps > long_gap
+    if also_long is not None:
+        is_long |= also_long
     if (steps < 0).any():  # times not increasing (no reader gives that): locate every sample
         interval = np.clip(np.searchsorted(t, grid, side="right"), 1, n - 1) - 1
-        inside = np.flatnonzero(steps[interval] > long_gap)
+        inside = np.flatnonzero(is_long[interval])
         interval = interval[inside]
     else:
-        long = np.flatnonzero(steps > long_gap)  # raw interval k runs from t[k] to t[k + 1]
+        long = np.flatnonzero(is_long)  # raw interval k runs from t[k] to t[k + 1]
         first = np.searchsorted(grid, t[long], side="left")
         stop = np.searchsorted(grid, t[long + 1], side="left")
         first[long == 0] = 0
@@ -305,6 +336,9 @@ def regularize_timebase(
     gyr_rads: np.ndarray | None = None,
     *,
     max_interp_gap_s: float = 0.3,
+    always_interp_gap_s: float = 0.3,
+    calm_edge_mps2: float = 0.6,
+    calm_edge_s: float = 0.15,
     max_rate_hz: float = 250.0,
     glitch_min_jump_mps2: float = 15.0,
     mark_disturbances: bool = True,
@@ -319,8 +353,15 @@ def regularize_timebase(
     mark_disturbances
         Treat impacts and sleeve spins as gaps (see :func:`_disturbances`).
     max_interp_gap_s
-        Gaps up to this long are bridged by linear interpolation; longer gaps
-        are marked in ``gap`` and split the data into independent blocks.
+        Gaps up to this long are bridged by linear interpolation when the
+        data around them is calm; longer gaps are marked in ``gap`` and split
+        the data into independent blocks.
+    always_interp_gap_s, calm_edge_mps2, calm_edge_s
+        Gaps up to ``always_interp_gap_s`` are always bridged.  Longer ones
+        only when the accelerometer's magnitude stays within
+        ``calm_edge_mps2`` of its median for ``calm_edge_s`` on either side:
+        a dropout in the middle of a lift hides its braking, and bridging it
+        would carry the lift's speed into the hold after it.
     max_rate_hz
         Faster data is low-passed and decimated to at most this rate (the
         metrics need nothing above ~20 Hz; it keeps hour-long 1 kHz files cheap).
@@ -415,7 +456,13 @@ def regularize_timebase(
         acc_u = np.column_stack([np.interp(grid, t, acc[:, k]) for k in range(3)])
         gyr_u = None if gyr is None else np.column_stack([np.interp(grid, t, gyr[:, k]) for k in range(3)])
 
-    gap = _in_long_gaps(t, grid, max(max_interp_gap_s, gap_factor * nominal_dt), dt)
+    # A dropout inside a burst (a lift braking, a drop) hides a change of
+    # speed that no interpolation can restore: across it the integration
+    # starts afresh.  Only dropouts with calm data on both sides are bridged
+    # beyond the ``always_interp_gap_s`` that any stream may show.
+    short_gap = max(always_interp_gap_s, gap_factor * nominal_dt)
+    bursty = _bursty_intervals(intervals, acc, nominal_dt, short_gap, max_interp_gap_s, calm_edge_mps2, calm_edge_s)
+    gap = _in_long_gaps(t, grid, max(max_interp_gap_s, gap_factor * nominal_dt), dt, bursty)
     lost = gap.copy()
     n_disturbed = 0
     if mark_disturbances:
