@@ -49,6 +49,26 @@ def test_a_slow_roll_is_quiet_for_the_accelerometer_but_not_with_the_gyroscope()
     assert not detector.quiet_[inside].any()
     assert detector.quiet_[(t > 1) & (t < 5.5)].all()
 
+def test_rests_stay_quiet_when_a_steady_roll_fills_most_of_the_recording():
+    # Long negatives on a rolling bar: the gyroscope reads a steady 4 deg/s
+    # for 70 % of the time, so its median rate is the roll, not its bias
+    # (0.5 deg/s here).  Measured against the median only, the rests
+    # between the negatives read as turning and were never quiet.
+    fs = 100.0
+    t = np.arange(int(40 * fs)) / fs
+    rolling = ((t > 4) & (t < 18)) | ((t > 22) & (t < 36))
+    bias = np.deg2rad([0.5, -0.3, 0.2])
+    rate = np.where(rolling, np.deg2rad(4.0), 0.0)
+    angle = np.cumsum(rate) / fs
+    acc = Rotation.from_rotvec(np.column_stack([angle, 0 * t, 0 * t])).inv().apply([0.0, 0.0, G])
+    rng = np.random.default_rng(2)
+    acc += rng.normal(0, 0.02, acc.shape)
+    gyr = np.column_stack([rate, 0 * t, 0 * t]) + bias + rng.normal(0, 0.002, (t.size, 3))
+    detector = QuietDetector().detect(acc, gyr, fs)
+    for lo, hi in ((0.5, 3.5), (18.5, 21.5), (36.5, 39.5)):
+        assert detector.quiet_[(t > lo) & (t < hi)].all()
+
+
 def test_sphere_fit_recovers_bias_from_rests_in_many_orientations():
     bias = np.array([0.3, -0.2, 0.25])
     rng = np.random.default_rng(2)

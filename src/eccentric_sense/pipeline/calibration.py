@@ -35,6 +35,13 @@ def _moving_std(x: np.ndarray, width: int) -> np.ndarray:
     return np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
 
 
+def _direction_rate(acc_mps2: np.ndarray, cutoff_hz: float, sample_rate_hz: float) -> np.ndarray:
+    """How fast the low-passed specific force turns in the sensor frame, rad/s."""
+    acc_lp = _lowpass(acc_mps2, cutoff_hz, sample_rate_hz)
+    unit = acc_lp / np.maximum(row_norms(acc_lp), 1e-9)[:, None]
+    return row_norms(np.gradient(unit, axis=0)) * sample_rate_hz
+
+
 @dataclass
 class QuietDetector:
     """Find periods without acceleration or rotation.
@@ -55,6 +62,10 @@ class QuietDetector:
         Thresholds are this many times the recording's own quietest level.
     min_acc_threshold_mps2, min_gyr_threshold_rads
         Floors for the thresholds (sensor noise is not the only thing that is quiet).
+    still_turn_rads
+        Where gravity's direction in the sensor turns slower than this (and
+        the accelerometer is quiet), the gyroscope's reading is its bias:
+        rotation is also measured against it.
 
     Attributes
     ----------
@@ -72,6 +83,7 @@ class QuietDetector:
     noise_factor: float = 4.0
     min_acc_threshold_mps2: float = 0.04
     min_gyr_threshold_rads: float = np.deg2rad(3.0)
+    still_turn_rads: float = np.deg2rad(1.0)
 
     def detect(
         self,
@@ -102,12 +114,22 @@ class QuietDetector:
         self.gyr_threshold_ = float("nan")
         if gyr_rads is not None:
             gyr_lp = _lowpass(gyr_rads, self.tremor_cutoff_hz, fs)
-            # Bias-free measure of rotation: deviation from the local mean rate.
+            # Bias-free measure of rotation: deviation from the median rate.
             rate = row_norms(gyr_lp - column_medians(gyr_lp, valid))
             rate_mean = moving_average(rate, width)
             gfloor = float(np.percentile(rate_mean[valid], 5))
             self.gyr_threshold_ = max(self.noise_factor * gfloor, self.min_gyr_threshold_rads)
-            quiet &= rate_mean < self.gyr_threshold_
+            not_turning = rate_mean < self.gyr_threshold_
+            # The median rate is the bias when the bar mostly rests.  When it
+            # mostly rolls (steady 3-5 deg/s through long negatives) it is
+            # the roll, and true rests then read as turning: a set's closing
+            # rest was never quiet and its vertical acceleration ran away.
+            # Rests also count against the rate where gravity's direction in
+            # the sensor holds still.
+            fixed = self.acc_quiet_ & valid & (moving_average(_direction_rate(acc_mps2, self.tremor_cutoff_hz, fs), width) < self.still_turn_rads)
+            if fixed.sum() >= fs:
+                not_turning |= moving_average(row_norms(gyr_lp - column_medians(gyr_lp, fixed)), width) < self.gyr_threshold_
+            quiet &= not_turning
             self.quiet_ = remove_short_runs(quiet, max(int(round(self.min_duration_s * fs)), 1))
         else:
             self.quiet_ = self.acc_quiet_  # the same test: no rotation to rule out
