@@ -68,7 +68,7 @@ class AnalysisSettings:
     max_interp_gap_s: float = 1.0  # only dropouts with calm data around them; 0.3 s always
     drop_acc_g: float = DROP_ACC_G
     drop_min_duration_s: float = DROP_MIN_DURATION_S
-    max_closure_bias_mps2: float = 1.5  # ~0.15 g: larger "biases" mean a wrong segmentation
+    max_closure_bias_mps2: float = 0.4  # ~0.04 g: larger "biases" come from a wrong segmentation
     closure_bias: bool = True  # estimate the rotation-exposed accelerometer bias from position closure
 
 
@@ -1427,8 +1427,9 @@ def analyze(
         if np.linalg.norm(bias) < 0.02:  # under 2 mg: nothing to gain
             break
         if np.linalg.norm(total_bias + bias) > settings.max_closure_bias_mps2:
-            # More than any accelerometer's offset: the closure equations came
-            # from a wrong segmentation; keep the first-pass answer.
+            # More than the calibration leaves of any accelerometer's offset:
+            # the closure equations came from a wrong segmentation (cruises
+            # taken for rests); keep the first-pass answer.
             break
         total_bias += bias
         # Only the part that changes with orientation matters (the rest is a

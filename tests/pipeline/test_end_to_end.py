@@ -150,6 +150,28 @@ def test_negative_squats_on_a_rolling_bar_keep_their_closing_rest(seed):
         assert abs(reps[C.ROM].iloc[j] - truth[C.ROM].iloc[i]) <= 0.15
 
 
+def test_a_closure_bias_from_a_wrong_segmentation_is_refused():
+    # Negative RDLs on a host-stamped 400 Hz stream with a sleeve spin: the
+    # first segmentation takes the 10 s cruises for rests, and position
+    # closure over its wrong phases asks for a 0.065 g bias vector.  Applied
+    # (the old limit was 0.15 g, more than any offset the calibration
+    # leaves), it made the set two reps 5 and 13 m deep.
+    from eccentric_sense.analysis import AnalysisSettings
+    from eccentric_sense.simulate import SetSpec, Transport, simulate_session
+
+    spec = SetSpec("rdl", "negative_only", n_reps=3, roll_deg=30.0, spins=1)
+    transport = Transport(clock="host", connection_interval_ms=15.0, jitter_ms=1.2, loss_fraction=0.01)
+    sim = simulate_session([spec], sensor="icm42688", sample_rate_hz=400.0, seed=170846499, transport=transport,
+                           rest_s=60.0)
+    reps = analyze(sim.recording, exercise="rdl", settings=AnalysisSettings(first_phase="eccentric")).reps
+    truth = sim.truth_reps
+    pairs = _match(truth, reps)
+    assert len(reps) == len(pairs) == len(truth) == 3
+    for i, j in pairs:
+        assert abs(reps[C.ECC_DURATION_S].iloc[j] - truth[C.ECC_DURATION_S].iloc[i]) <= 0.2
+        assert abs(reps[C.ROM].iloc[j] - truth[C.ROM].iloc[i]) <= 0.05
+
+
 def test_a_swinging_pullup_set_keeps_the_slow_cruise_of_every_negative():
     # Pull-up negatives on a belt: the body swings, so there is no rest from
     # the first rep to the last and the drift is pinned at the reversals of
