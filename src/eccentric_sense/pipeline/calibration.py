@@ -126,9 +126,11 @@ class QuietDetector:
             # rest was never quiet and its vertical acceleration ran away.
             # Rests also count against the rate where gravity's direction in
             # the sensor holds still.
-            fixed = self.acc_quiet_ & valid & (moving_average(_direction_rate(acc_mps2, self.tremor_cutoff_hz, fs), width) < self.still_turn_rads)
-            if fixed.sum() >= fs:
-                not_turning |= moving_average(row_norms(gyr_lp - column_medians(gyr_lp, fixed)), width) < self.gyr_threshold_
+            turning_gravity = moving_average(_direction_rate(acc_mps2, self.tremor_cutoff_hz, fs), width)
+            fixed = self.acc_quiet_ & valid & (turning_gravity < self.still_turn_rads)
+            if fixed.sum() >= fs:  # a second of it at least
+                rate_fixed = row_norms(gyr_lp - column_medians(gyr_lp, fixed))
+                not_turning |= moving_average(rate_fixed, width) < self.gyr_threshold_
             quiet &= not_turning
             self.quiet_ = remove_short_runs(quiet, max(int(round(self.min_duration_s * fs)), 1))
         else:

@@ -290,7 +290,9 @@ def _bursty_intervals(
     return bursty
 
 
-def _in_long_gaps(t: np.ndarray, grid: np.ndarray, long_gap: float, dt: float, also_long: np.ndarray | None = None) -> np.ndarray:
+def _in_long_gaps(
+    t: np.ndarray, grid: np.ndarray, long_gap: float, dt: float, also_long: np.ndarray | None = None
+) -> np.ndarray:
     """Grid samples in a raw interval longer than ``long_gap`` (a long gap), as a mask.
 
     ``also_long`` marks further raw intervals as long gaps (shorter ones
