@@ -1000,7 +1000,9 @@ def _restore_lost_phases(
     stretches of ``curved_min_s`` or more, a drift with a linearly changing
     bias that also puts the far rest at rest, when it keeps the top at rest.
     Kept per stretch only if the rest before the second phase is then at
-    rest (``rest_tolerance_m_s``).
+    rest (``rest_tolerance_m_s``), and after a short phase only if the top
+    stays at rest too (``top_tolerance_m_s``), unless the short phase is a
+    fall (a negative dropped at its start, caught and lowered on).
     """
     velocity = np.nan_to_num(kinematics.velocity_m_s).copy()
     starts, ends, kinds, travel = phases
@@ -1074,9 +1076,16 @@ def _restore_lost_phases(
                 restored = _closure_drift(vertical[a:b], rest - a, expected, fs, top, curved_min_s)
         if abs(float(np.mean(restored[rest - a]))) > rest_tolerance_m_s:
             continue
-        if j == i + 2 and (top.size < window // 2 or abs(float(np.mean(restored[top]))) > top_tolerance_m_s):
-            # A short phase may be a real short rep: replacing what was
-            # measured needs the top to stay at rest too.
+        # A short phase may be a real short rep: replacing what was measured
+        # needs the top to stay at rest too.  Not when the short phase is a
+        # fall (the drop rule's -0.5 g for 0.1 s): then it is the start of a
+        # negative that was caught and lowered on, whatever the top did (an
+        # unsteady hand-off is never quiet).
+        fell = j == i + 2 and longest_time_below(
+            acc_lp, -DROP_ACC_G * STANDARD_GRAVITY, fs, np.array([starts[i + 1]]), np.array([ends[i + 1]])
+        )[0] >= DROP_MIN_DURATION_S - 1e-9
+        top_moved = top.size < window // 2 or abs(float(np.mean(restored[top]))) > top_tolerance_m_s
+        if j == i + 2 and not fell and top_moved:
             continue
         velocity[a:b] = restored
         changed = True
