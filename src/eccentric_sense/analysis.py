@@ -1001,8 +1001,9 @@ def _restore_lost_phases(
     bias that also puts the far rest at rest, when it keeps the top at rest.
     Kept per stretch only if the rest before the second phase is then at
     rest (``rest_tolerance_m_s``), and after a short phase only if the top
-    stays at rest too (``top_tolerance_m_s``), unless the short phase is a
-    fall (a negative dropped at its start, caught and lowered on).
+    stays at rest too (``top_tolerance_m_s``), unless the set starts at the
+    top (``lead_kind`` -1) and the short phase is a fall (a negative dropped
+    at its start, caught and lowered on).
     """
     velocity = np.nan_to_num(kinematics.velocity_m_s).copy()
     starts, ends, kinds, travel = phases
@@ -1077,11 +1078,12 @@ def _restore_lost_phases(
         if abs(float(np.mean(restored[rest - a]))) > rest_tolerance_m_s:
             continue
         # A short phase may be a real short rep: replacing what was measured
-        # needs the top to stay at rest too.  Not when the short phase is a
-        # fall (the drop rule's -0.5 g for 0.1 s): then it is the start of a
-        # negative that was caught and lowered on, whatever the top did (an
-        # unsteady hand-off is never quiet).
-        fell = j == i + 2 and longest_time_below(
+        # needs the top to stay at rest too.  Not when, in a set that starts
+        # at the top, the short phase is a fall (the drop rule's -0.5 g for
+        # 0.1 s): then it is the start of a negative that was caught and
+        # lowered on, whatever the top did (an unsteady hand-off is never
+        # quiet).  A deadlift's quick short return after its lift stays.
+        fell = j == i + 2 and lead_kind < 0 and longest_time_below(
             acc_lp, -DROP_ACC_G * STANDARD_GRAVITY, fs, np.array([starts[i + 1]]), np.array([ends[i + 1]])
         )[0] >= DROP_MIN_DURATION_S - 1e-9
         top_moved = top.size < window // 2 or abs(float(np.mean(restored[top]))) > top_tolerance_m_s
