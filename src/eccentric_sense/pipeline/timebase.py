@@ -279,7 +279,7 @@ def _bursty_intervals(
     if candidates.size == 0:
         return None
     # Distance from the reading of gravity, whatever the orientation.
-    magnitude = np.linalg.norm(acc, axis=1)
+    magnitude = row_norms(acc)
     activity = np.abs(magnitude - np.median(magnitude))
     width = int(np.clip(round(calm_edge_s / sample_dt), 1, activity.size))
     window_max = np.lib.stride_tricks.sliding_window_view(activity, width).max(axis=1)  # over [k, k + width)
