@@ -351,15 +351,17 @@ def _bottom_decel(kin: Kinematics, phase: Phase, *, stopped_m_s: float = 0.1) ->
     return float(np.max(segment))
 
 
+def _falls(acc_lp: np.ndarray, fs: float, start: int, end: int, drop_acc_g: float, drop_min_s: float) -> bool:
+    """Whether the bar falls within samples ``[start, end)`` (the ``uncontrolled_descent`` definition)."""
+    duration = longest_time_below(acc_lp, -drop_acc_g * STANDARD_GRAVITY, fs, np.array([start]), np.array([end]))[0]
+    return bool(duration >= drop_min_s - 1e-9)
+
+
 def _uncontrolled(kin: Kinematics, phase: Phase, settings: AnalysisSettings) -> bool:
-    duration = longest_time_below(
-        kin.vertical_acc_lp_mps2,
-        -settings.drop_acc_g * STANDARD_GRAVITY,
-        kin.sample_rate_hz,
-        np.array([phase.start_index]),
-        np.array([phase.end_index]),
-    )[0]
-    return bool(duration >= settings.drop_min_duration_s - 1e-9)
+    return _falls(
+        kin.vertical_acc_lp_mps2, kin.sample_rate_hz, phase.start_index, phase.end_index,
+        settings.drop_acc_g, settings.drop_min_duration_s,
+    )
 
 
 def _tempo(ecc: float, pause_bottom: float, con: float, pause_top: float) -> str:
@@ -982,6 +984,8 @@ def _restore_lost_phases(
     lead_kind: int = 0,
     top_tolerance_m_s: float = 0.01,
     turn_reach_s: float = 0.1,
+    drop_acc_g: float = DROP_ACC_G,
+    drop_min_s: float = DROP_MIN_DURATION_S,
 ) -> np.ndarray | None:
     """Velocity with lost returns restored, or None.
 
@@ -1003,7 +1007,8 @@ def _restore_lost_phases(
     rest (``rest_tolerance_m_s``), and after a short phase only if the top
     stays at rest too (``top_tolerance_m_s``), unless the set starts at the
     top (``lead_kind`` -1) and the short phase is a fall (a negative dropped
-    at its start, caught and lowered on).
+    at its start, caught and lowered on; ``drop_acc_g`` for ``drop_min_s``,
+    as ``uncontrolled_descent``).
     """
     velocity = np.nan_to_num(kinematics.velocity_m_s).copy()
     starts, ends, kinds, travel = phases
@@ -1083,9 +1088,9 @@ def _restore_lost_phases(
         # 0.1 s): then it is the start of a negative that was caught and
         # lowered on, whatever the top did (an unsteady hand-off is never
         # quiet).  A deadlift's quick short return after its lift stays.
-        fell = j == i + 2 and lead_kind < 0 and longest_time_below(
-            acc_lp, -DROP_ACC_G * STANDARD_GRAVITY, fs, np.array([starts[i + 1]]), np.array([ends[i + 1]])
-        )[0] >= DROP_MIN_DURATION_S - 1e-9
+        fell = j == i + 2 and lead_kind < 0 and _falls(
+            acc_lp, fs, int(starts[i + 1]), int(ends[i + 1]), drop_acc_g, drop_min_s
+        )
         top_moved = top.size < window // 2 or abs(float(np.mean(restored[top]))) > top_tolerance_m_s
         if j == i + 2 and not fell and top_moved:
             continue
@@ -1461,7 +1466,8 @@ def analyze(
     # habit when the data do not say) may have lost their first descent.
     top_first = settings.first_phase == ECCENTRIC or (settings.first_phase is None and hint == ECCENTRIC)
     restored = _restore_lost_phases(
-        kinematics, segmenter.phases_, state.quiet, state.vertical, fs, settings.set_break_rest_s, lead_kind=-1 if top_first else 0
+        kinematics, segmenter.phases_, state.quiet, state.vertical, fs, settings.set_break_rest_s,
+        lead_kind=-1 if top_first else 0, drop_acc_g=settings.drop_acc_g, drop_min_s=settings.drop_min_duration_s,
     )
     if restored is not None:
         kinematics = replace(
