@@ -21,7 +21,7 @@ the analysis of the intact recording (and with the truth):
   as it handles them (a tenth of a millisecond apart, 1-5 ms of jitter, up
   to 2 % of samples lost), against the same sets stamped by the device's
   clock, and the host stream again without the 25 Hz low-pass of batched
-  samples (``timebase.BATCHED_CUTOFF_HZ``): rep counts and descent-duration
+  samples (``AnalysisSettings.batched_cutoff_hz``): rep counts and descent-duration
   error against the truth.
 
 Usage::
@@ -44,7 +44,6 @@ import numpy as np
 from eccentric_sense import columns as C
 from eccentric_sense.analysis import AnalysisSettings, analyze
 from eccentric_sense.io import write_recording
-from eccentric_sense.pipeline import timebase
 from eccentric_sense.recording import Recording
 from eccentric_sense.simulate import SetSpec, Transport, simulate_session
 from eccentric_sense.workflow import analyze_file
@@ -138,19 +137,16 @@ def _batched_case(seed: int) -> dict[str, Any]:
     rate = (200.0, 400.0, 1000.0)[(seed // 2) % 3]
     gyroscope = bool(seed % 2)
     jitter_ms, loss = float(rng.uniform(1.0, 5.0)), float(rng.uniform(0.0, 0.02))
-    settings = AnalysisSettings(first_phase="eccentric" if protocol == "negative_only" else None)
+    first = "eccentric" if protocol == "negative_only" else None
     row: dict[str, Any] = {"seed": seed, "rate_hz": rate, "gyroscope": gyroscope}
-    cutoff = timebase.BATCHED_CUTOFF_HZ
     for clock in BATCHED_VARIANTS:
         transport = Transport(clock="device" if clock == "device" else "host", jitter_ms=jitter_ms, loss_fraction=loss)
         sim = simulate_session([SetSpec(exercise, protocol, n_reps=4)], sensor=("bmi270", "mpu6050", "icm42688")[seed % 3],
                                sample_rate_hz=rate, gyroscope=gyroscope, transport=transport, seed=seed)
         # The ablation: the same host stream without the low-pass of batched samples.
-        timebase.BATCHED_CUTOFF_HZ = np.inf if clock == "host_unfiltered" else cutoff
-        try:
-            result = analyze(sim.recording, exercise=exercise, settings=settings)
-        finally:
-            timebase.BATCHED_CUTOFF_HZ = cutoff
+        cutoff = np.inf if clock == "host_unfiltered" else AnalysisSettings.batched_cutoff_hz
+        settings = AnalysisSettings(first_phase=first, batched_cutoff_hz=cutoff)
+        result = analyze(sim.recording, exercise=exercise, settings=settings)
         truth, reps = sim.truth_reps, result.reps
         row[f"{clock}_exact"] = len(reps) == len(truth)
         row[f"{clock}_input_rate_hz"] = float(result.diagnostics["input_rate_hz"])

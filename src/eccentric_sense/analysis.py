@@ -44,7 +44,7 @@ from .pipeline.drift import (
 )
 from .pipeline.events import longest_time_below
 from .pipeline.segmentation import CONCENTRIC, ECCENTRIC, PhaseSegmenter
-from .pipeline.timebase import regularize_timebase
+from .pipeline.timebase import BATCHED_CUTOFF_HZ, regularize_timebase
 from .pipeline.types import Kinematics, Phase, RepSegment, SetSegment
 from .pipeline.vertical import GyroAidedVertical, horizontal_acceleration, lowpass_zero_phase, vertical_acceleration
 from .recording import Recording, median_reading_g, units_advice
@@ -66,6 +66,7 @@ class AnalysisSettings:
     set_break_rest_s: float = SET_BREAK_REST_S
     first_phase: str | None = None  # force "eccentric"/"concentric"-first pairing
     max_interp_gap_s: float = 1.0  # only dropouts with calm data around them; 0.3 s always
+    batched_cutoff_hz: float = BATCHED_CUTOFF_HZ  # low-pass of host-batched samples (inf: none)
     drop_acc_g: float = DROP_ACC_G
     drop_min_duration_s: float = DROP_MIN_DURATION_S
     max_closure_bias_mps2: float = 0.4  # ~0.04 g: larger "biases" come from a wrong segmentation
@@ -158,7 +159,8 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
         )
     _check_gravity_reading(recording)
     uniform = regularize_timebase(
-        recording.time_s, recording.acc_mps2, recording.gyr_rads, max_interp_gap_s=settings.max_interp_gap_s
+        recording.time_s, recording.acc_mps2, recording.gyr_rads, max_interp_gap_s=settings.max_interp_gap_s,
+        batched_cutoff_hz=settings.batched_cutoff_hz,
     )
     fs = uniform.sample_rate_hz
     valid = ~uniform.gap

@@ -341,6 +341,7 @@ def regularize_timebase(
     always_interp_gap_s: float = 0.3,
     calm_edge_mps2: float = 0.6,
     calm_edge_s: float = 0.15,
+    batched_cutoff_hz: float = BATCHED_CUTOFF_HZ,
     max_rate_hz: float = 250.0,
     glitch_min_jump_mps2: float = 15.0,
     mark_disturbances: bool = True,
@@ -364,6 +365,8 @@ def regularize_timebase(
         ``calm_edge_mps2`` of its median for ``calm_edge_s`` on either side:
         a dropout in the middle of a lift hides its braking, and bridging it
         would carry the lift's speed into the hold after it.
+    batched_cutoff_hz
+        Low-pass of host-batched samples (``inf``: none).
     max_rate_hz
         Faster data is low-passed and decimated to at most this rate (the
         metrics need nothing above ~20 Hz; it keeps hour-long 1 kHz files cheap).
@@ -436,14 +439,14 @@ def regularize_timebase(
     grid = np.arange(t[0], t[-1] + 0.5 * dt, dt)
 
     # Anti-alias before sampling a coarser grid: zero-phase low-pass at 0.4 x
-    # the new rate.  Host-batched samples are also cut at BATCHED_CUTOFF_HZ:
+    # the new rate.  Host-batched samples are also cut at ``batched_cutoff_hz``:
     # their times are rebuilt to within a few milliseconds, which scrambles
     # what lies above a few tens of hertz (and the metrics need nothing above
     # 20 Hz); left in, the accelerometer-only analysis of a 400 Hz
     # host-stamped negative press read its slow descents as holds.
     cutoff = 0.4 * rate if decimate > 1 else np.inf
     if bunched:
-        cutoff = min(cutoff, BATCHED_CUTOFF_HZ)
+        cutoff = min(cutoff, batched_cutoff_hz)
     if np.isfinite(cutoff) and cutoff < 0.45 * input_rate and n > 30:
         sos = signal.butter(4, cutoff, fs=input_rate, output="sos")
         acc = signal.sosfiltfilt(sos, acc, axis=0)
