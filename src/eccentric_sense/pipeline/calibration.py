@@ -35,7 +35,7 @@ def _moving_std(x: np.ndarray, width: int) -> np.ndarray:
     return np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
 
 
-def _direction_rate(acc_mps2: np.ndarray, cutoff_hz: float, sample_rate_hz: float) -> np.ndarray:
+def force_turn_rate(acc_mps2: np.ndarray, cutoff_hz: float, sample_rate_hz: float) -> np.ndarray:
     """How fast the low-passed specific force turns in the sensor frame, rad/s."""
     acc_lp = _lowpass(acc_mps2, cutoff_hz, sample_rate_hz)
     unit = acc_lp / np.maximum(row_norms(acc_lp), 1e-9)[:, None]
@@ -126,7 +126,7 @@ class QuietDetector:
             # rest was never quiet and its vertical acceleration ran away.
             # Rests also count against the rate where gravity's direction in
             # the sensor holds still.
-            turning_gravity = moving_average(_direction_rate(acc_mps2, self.tremor_cutoff_hz, fs), width)
+            turning_gravity = moving_average(force_turn_rate(acc_mps2, self.tremor_cutoff_hz, fs), width)
             fixed = self.acc_quiet_ & valid & (turning_gravity < self.still_turn_rads)
             if fixed.sum() >= fs:  # a second of it at least
                 rate_fixed = row_norms(gyr_lp - column_medians(gyr_lp, fixed))
