@@ -34,8 +34,24 @@ def test_integrated_gyro_matches_constant_rate_rotation():
     rate = np.array([0.3, -0.2, 0.5])
     n = 1000
     orientation = Rotation.from_quat(_gyro_quaternions(np.tile(rate, (n, 1)), FS))
-    expected = Rotation.from_rotvec(rate * n / FS)
+    # Relative to the first sample: n samples span n - 1 periods.
+    assert orientation[0].magnitude() == pytest.approx(0.0, abs=1e-12)
+    expected = Rotation.from_rotvec(rate * (n - 1) / FS)
     assert (orientation[-1] * expected.inv()).magnitude() == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("fs", [25.0, 60.0, 200.0])
+def test_integrated_gyro_is_centred_on_the_samples(fs):
+    # A curl turns the bar at up to ~300 deg/s.  The orientation at each
+    # sample must be the integral of the rate up to that sample, not lead it
+    # by half a sample (6 degrees at 25 Hz), whatever the sample rate.
+    t = np.arange(int(3.0 * fs)) / fs
+    amplitude, frequency = 5.0, 1.0  # rad/s, Hz
+    rate = np.column_stack([amplitude * np.sin(2 * np.pi * frequency * t), np.zeros_like(t), np.zeros_like(t)])
+    angle = amplitude / (2 * np.pi * frequency) * (1 - np.cos(2 * np.pi * frequency * t))
+    orientation = Rotation.from_quat(_gyro_quaternions(rate, fs))
+    error = np.abs(orientation.as_rotvec()[:, 0] - angle)
+    assert np.max(error) < 0.2 * amplitude / fs**2 * 2 * np.pi * frequency
 
 
 def test_rotation_helpers_agree_with_scipy():
