@@ -360,3 +360,20 @@ def test_a_pause_splits_a_burst_only_in_a_pose_the_holds_do_not_give(pause_pose_
     settled = _settled(acc, norm, direction, quiet, G, FS)
     assert not settled[quiet].any() and not settled[shaking].any()
     assert settled[pause].mean() > 0.8 if settles else not settled.any()
+
+
+@pytest.mark.parametrize("fs", [200.0, 1000.0])
+def test_a_fast_spin_is_not_read_as_a_stop_harder_than_free_fall(fs):
+    # 1.4 turns in 0.3 s between two holds.  The force keeps its length (about
+    # 1 g) all the way round; as it sweeps past the slowly varying mean force
+    # those samples look calm, and the rest of the turn points against them
+    # on both sides, as the force of a hard stop does.  A stop's force passes
+    # through zero to get there; a spin's does not, so nothing is flipped.
+    t = np.arange(int(6.0 * fs)) / fs
+    angle = 2 * np.pi * 1.4 * np.clip((t - 3.0) / 0.3, 0, 1)
+    pose = Rotation.from_rotvec(np.column_stack([angle, np.zeros_like(t), np.zeros_like(t)]))
+    mounting = Rotation.from_euler("xyz", [5, 20, -35], degrees=True)
+    acc = (pose * mounting).inv().apply(np.tile([0.0, 0.0, G], (t.size, 1)))
+    quiet = (t < 2.9) | (t > 3.4)
+    vertical = vertical_acceleration(acc, AccelerometerCalibration(np.zeros(3), G, 1), quiet, fs)
+    assert np.max(np.abs(vertical)) < 0.05

@@ -20,7 +20,17 @@ import numpy as np
 from scipy import signal
 
 from ..constants import STANDARD_GRAVITY
-from ._runs import block_spans, interior_runs, moving_average, remove_short_runs, run_members, running_sum, split_runs
+from ._runs import (
+    block_spans,
+    interior_runs,
+    mask_to_runs,
+    moving_average,
+    remove_short_runs,
+    run_members,
+    running_sum,
+    runs_to_mask,
+    split_runs,
+)
 from ._vectors import column_medians, component_norms, row_norms
 from .calibration import AccelerometerCalibration, force_turn_rate
 
@@ -107,7 +117,7 @@ def vertical_acceleration(
     norm = row_norms(force)
     direction = force / np.maximum(norm, 1e-9)[:, None]
     up, calm = _up_direction(force, norm, direction, calibration.gravity_reading_mps2, sample_rate_hz)
-    signed = np.where(_points_down(direction, calm, sample_rate_hz), -norm, norm)
+    signed = np.where(_points_down(direction, calm, sample_rate_hz, norm, calibration.gravity_reading_mps2), -norm, norm)
     if quiet is None:
         reading = calibration.gravity_reading_mps2
     else:
@@ -347,7 +357,16 @@ def _projected_bursts(
     return result
 
 
-def _points_down(direction: np.ndarray, calm: np.ndarray, sample_rate_hz: float, *, max_event_s: float = 1.0) -> np.ndarray:
+def _points_down(
+    direction: np.ndarray,
+    calm: np.ndarray,
+    sample_rate_hz: float,
+    norm: np.ndarray,
+    gravity_mps2: float,
+    *,
+    max_event_s: float = 1.0,
+    min_off_fraction: float = 0.25,
+) -> np.ndarray:
     """Samples whose specific force (unit ``direction``) points down: the bar slows faster than free fall.
 
     The length of the specific force loses its sign there (a row or curl
@@ -357,7 +376,16 @@ def _points_down(direction: np.ndarray, calm: np.ndarray, sample_rate_hz: float,
     *both* sides of the run, and those two agree (the sensor did not turn
     over during the run, as it does in a sleeve spin: even a whole turn
     leaves the run at poses far apart, because the calm test turns samples
-    away from the slowly varying mean force into non-calm ones).
+    away from the slowly varying mean force into non-calm ones).  And only
+    where the force's length is more than ``min_off_fraction`` of gravity's
+    (``gravity_mps2``, the calibrated reading) away from it somewhere in
+    the run: to point down without the sensor turning, the force passes
+    through zero (the bar's acceleration through -1 g), and at 50 Hz a
+    sample of that passage lies at 0.6 g or below.  A fast spin keeps its length
+    near 1 g all the way round, and its turns through the slow mean force
+    are calm samples *inside* the spin, with the rest of the turn against
+    both of them (a 1.4-turn spin of a 1000 Hz deadlift was read as a
+    0.09 s stop of 2 g: -1.8 m/s).
     """
     m = calm.size
     if calm.all() or not calm.any():
@@ -370,7 +398,14 @@ def _points_down(direction: np.ndarray, calm: np.ndarray, sample_rate_hz: float,
     a = direction[np.clip(after, 0, m - 1)]
     same_pose = np.einsum("ij,ij->i", a, b) > 0.7
     against = (np.einsum("ij,ij->i", direction, b) < 0.0) & (np.einsum("ij,ij->i", direction, a) < 0.0)
-    return ~calm & inside & same_pose & against
+    runs = mask_to_runs(~calm)
+    through_zero = np.zeros(m, dtype=bool)
+    if runs.shape[0]:
+        # Largest departure from 1 g per run; each slice also holds the calm
+        # samples up to the next run, which are within 2 m/s^2 of it (_up_direction).
+        farthest = np.maximum.reduceat(np.abs(norm - gravity_mps2), runs[:, 0])
+        through_zero = runs_to_mask(runs[farthest > min_off_fraction * gravity_mps2], m)
+    return ~calm & inside & same_pose & against & through_zero
 
 
 # Quaternions below are stored component-first: shape ``(4, ...)``, rows x, y,
