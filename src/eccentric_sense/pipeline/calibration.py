@@ -62,9 +62,10 @@ class QuietDetector:
         Thresholds are this many times the recording's own quietest level.
     min_acc_threshold_mps2, min_gyr_threshold_rads
         Floors for the thresholds (sensor noise is not the only thing that is quiet).
-    still_turn_rads
-        Where gravity's direction in the sensor turns slower than this (and
-        the accelerometer is quiet), the gyroscope's reading is its bias:
+    still_turn_rads, still_min_s
+        Where gravity's direction in the sensor turns slower than
+        ``still_turn_rads`` for ``still_min_s`` or more (and the
+        accelerometer is quiet), the gyroscope's reading is its bias:
         rotation is also measured against it.
 
     Attributes
@@ -84,6 +85,7 @@ class QuietDetector:
     min_acc_threshold_mps2: float = 0.04
     min_gyr_threshold_rads: float = np.deg2rad(3.0)
     still_turn_rads: float = np.deg2rad(1.0)
+    still_min_s: float = 1.0
 
     def detect(
         self,
@@ -127,8 +129,14 @@ class QuietDetector:
             # Rests also count against the rate where gravity's direction in
             # the sensor holds still.
             turning_gravity = moving_average(force_turn_rate(acc_mps2, self.tremor_cutoff_hz, fs), width)
-            fixed = self.acc_quiet_ & valid & (turning_gravity < self.still_turn_rads)
-            if fixed.sum() >= fs:  # a second of it at least
+            # For ``still_min_s`` at least: a roll about an axis near the
+            # vertical turns gravity's direction slowly, and its lulls dip
+            # under ``still_turn_rads`` for fractions of a second; counted,
+            # they outnumbered the rests and became the reference.
+            fixed = remove_short_runs(
+                self.acc_quiet_ & valid & (turning_gravity < self.still_turn_rads), max(int(round(self.still_min_s * fs)), 1)
+            )
+            if fixed.any():
                 rate_fixed = row_norms(gyr_lp - column_medians(gyr_lp, fixed))
                 not_turning |= moving_average(rate_fixed, width) < self.gyr_threshold_
             quiet &= not_turning
