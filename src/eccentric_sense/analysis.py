@@ -189,14 +189,24 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
     vertical[~valid] = 0.0
     # Quiet samples right before and after a rest-to-rest burst (a lift, a
     # fast descent) are rests, whatever the first integration would make of
-    # them.  Only with a gyroscope: "no change of speed over the burst" needs
-    # the burst's integral right to 0.03 m/s, and the norm method's arc and
-    # sign errors are larger than that in a lift (with it, continuous
-    # accelerometer-only sets were counted worse).
-    turns = np.zeros(quiet.size, dtype=bool)
+    # them.  With a gyroscope always.  Without one the burst's "no change of
+    # speed" is as good as the norm method's lifts (arcs projected between
+    # the poses either side, pauses in a new pose included); but a
+    # continuous tempo set's burst from one cruise to the next changes no
+    # speed either, and there the cruises become rests and the bar climbs
+    # by a lift per rep.  So the rests are kept only if the bar then comes
+    # back at least as well: its height over the long rests spreads no more
+    # than without them.
+    turns = turn_rests(vertical, quiet & valid, fs)
     if uniform.gyr_rads is not None:
-        turns = turn_rests(vertical, quiet & valid, fs)
-    integration = DriftCorrectedIntegration().estimate(vertical, quiet, fs, uniform.block, known_rest=turns, lost=uniform.lost)
+        integration = DriftCorrectedIntegration().estimate(vertical, quiet, fs, uniform.block, known_rest=turns, lost=uniform.lost)
+    else:
+        integration = DriftCorrectedIntegration().estimate(vertical, quiet, fs, uniform.block, lost=uniform.lost)
+        trial = integration.reestimate(known_rest=turns) if turns.any() else None
+        if trial is not None and _rest_height_spread(trial, uniform.block, fs) <= _rest_height_spread(integration, uniform.block, fs):
+            integration = trial
+        else:
+            turns = np.zeros(quiet.size, dtype=bool)
     kinematics = _kinematics(uniform.time_s, fs, vertical, integration, horizontal, uniform.gap)
     diagnostics = {
         "input_rate_hz": uniform.input_rate_hz,
@@ -212,6 +222,26 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
     diagnostics["notes"] = _data_notes(uniform)
     state = _PipelineState(uniform, calibration, up_sensor, quiet, valid, vertical, integration, turns)
     return kinematics, diagnostics, state
+
+
+def _rest_height_spread(integration: DriftCorrectedIntegration, block: np.ndarray, fs: float, *, min_rest_s: float = 2.0) -> float:
+    """How far apart the bar's heights over its rests of ``min_rest_s`` or more lie, summed over gap-free blocks, m.
+
+    The bar comes back to the rack, the floor or the hang between sets: a
+    spread of metres is an integration that took descents for rests.
+    """
+    runs = mask_to_runs(integration.still_)
+    runs = runs[runs[:, 1] - runs[:, 0] >= min_rest_s * fs]
+    if runs.shape[0] < 2:
+        return 0.0
+    csum = running_sum(integration.displacement_)
+    heights = (csum[runs[:, 1]] - csum[runs[:, 0]]) / (runs[:, 1] - runs[:, 0])
+    run_block = block[runs[:, 0]]
+    spread = 0.0
+    for b in np.unique(run_block):  # per gap-free block (heights restart in each)
+        h = heights[run_block == b]
+        spread += float(h.max() - h.min())
+    return spread
 
 
 #: The lowest input rate the analysis has been validated at (benchmarks: 25-1000 Hz).

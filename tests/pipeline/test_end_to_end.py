@@ -225,3 +225,35 @@ def test_a_swinging_pullup_set_keeps_the_slow_cruise_of_every_negative():
         truth, found = sim.truth_reps.iloc[i], reps.iloc[j]
         assert abs(found[C.ECC_DURATION_S] - truth[C.ECC_DURATION_S]) <= 0.1
         assert abs(found[C.ROM] - truth[C.ROM]) <= 0.025
+
+
+def test_an_accelerometer_only_set_takes_the_holds_around_its_lifts_as_rests():
+    # 50 Hz squats with 4 s negatives, no gyroscope.  A lift from rest to
+    # rest changes no speed; the quiet samples either side of it are the
+    # pause at the bottom and the hold at the top, whatever level the
+    # drifting velocity gives them.  Without them the last negative was
+    # read 1.2 s long and 21 cm deep.
+    from eccentric_sense.simulate import SetSpec, simulate_session
+
+    sim = simulate_session([SetSpec("squat", "heavy_negatives", n_reps=5)], sensor="bmi270", sample_rate_hz=50.0,
+                           seed=5, gyroscope=False)
+    reps = analyze(sim.recording, exercise="squat").reps
+    assert len(sim.truth_reps) == 5
+    _assert_every_rep_found(sim.truth_reps, reps, {C.ECC_DURATION_S: 0.3, C.ROM: 0.05})
+
+
+def test_a_continuous_accelerometer_only_set_keeps_its_cruises():
+    # Tempo RDLs with no pause anywhere, no gyroscope: each burst goes from
+    # one descent's cruise to the next at the same speed, so it "changes no
+    # speed" like a lift from rest to rest.  Taken as rests, the cruises
+    # vanished and the bar climbed by a lift per rep (6 of 10 reps lost);
+    # the rests are only kept when the bar then comes back.
+    from eccentric_sense.simulate import robustness_suite
+
+    case = next(c for c in robustness_suite(0) if c.name == "robust-mixed-04-rdl-40hz-mpu6050")
+    sim = case.simulate()
+    assert sim.recording.gyr_rads is None
+    reps = analyze(sim.recording, exercise="rdl").reps
+    assert len(sim.truth_reps) == 10
+    assert len(reps) == 10
+    assert len(_match(sim.truth_reps, reps)) == 10
