@@ -9,6 +9,7 @@ from eccentric_sense.pipeline._runs import (
     interior_runs,
     mask_to_runs,
     moving_average,
+    nearest_members,
     remove_short_runs,
     run_members,
     runs_to_mask,
@@ -72,3 +73,14 @@ def test_run_members_lists_every_sample_of_every_run_once(values):
     assert index.tolist() == np.flatnonzero(mask).tolist()
     assert np.all((runs[run, 0] <= index) & (index < runs[run, 1]))
     assert index[first].tolist() == runs[:, 0].tolist()
+
+
+@given(st.lists(st.booleans(), max_size=60))
+def test_nearest_members_are_the_closest_true_samples_either_side(values):
+    mask = np.array(values, dtype=bool)
+    before, after = nearest_members(mask)
+    members = np.flatnonzero(mask)
+    for i in range(mask.size):  # the plain definition, sample by sample
+        earlier, later = members[members <= i], members[members >= i]
+        assert before[i] == (earlier[-1] if earlier.size else -1)
+        assert after[i] == (later[0] if later.size else mask.size)

@@ -6,7 +6,7 @@ import numpy as np
 
 __all__ = [
     "mask_to_runs", "runs_to_mask", "remove_short_runs", "running_sum", "moving_average", "split_runs", "split_spans", "block_spans",
-    "interior_runs", "run_members",
+    "interior_runs", "run_members", "nearest_members",
 ]
 
 
@@ -33,6 +33,18 @@ def interior_runs(mask: np.ndarray, max_length: float, min_length: int = 1) -> n
     runs = mask_to_runs(mask)
     length = runs[:, 1] - runs[:, 0]
     return runs[(runs[:, 0] > 0) & (runs[:, 1] < mask.size) & (length <= max_length) & (length >= min_length)]
+
+
+def nearest_members(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every sample, the index of the last ``True`` at or before it and of the first at or after it.
+
+    ``-1`` where there is none before, ``mask.size`` where there is none after.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    index = np.arange(mask.size)
+    before = np.maximum.accumulate(np.where(mask, index, -1))
+    after = np.minimum.accumulate(np.where(mask, index, mask.size)[::-1])[::-1]
+    return before, after
 
 
 def run_members(runs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

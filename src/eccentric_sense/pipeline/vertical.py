@@ -25,6 +25,7 @@ from ._runs import (
     interior_runs,
     mask_to_runs,
     moving_average,
+    nearest_members,
     remove_short_runs,
     run_members,
     running_sum,
@@ -165,9 +166,7 @@ def _settled(
     near_gravity = moving_average(np.abs(norm - gravity_reading_mps2), width) < max_off_mps2
     turning = moving_average(force_turn_rate(force_mps2, 4.0, sample_rate_hz), width)
     m = quiet.size
-    index = np.arange(m)
-    before = np.maximum.accumulate(np.where(quiet, index, -1))
-    after = np.minimum.accumulate(np.where(quiet, index, m)[::-1])[::-1]
+    before, after = nearest_members(quiet)
     limit = np.cos(min_pose_change_rads)
     new_pose = (
         (before >= 0) & (after < m)
@@ -381,8 +380,8 @@ def _points_down(
     (``gravity_mps2``, the calibrated reading) away from it somewhere in
     the run: to point down without the sensor turning, the force passes
     through zero (the bar's acceleration through -1 g), and at 50 Hz a
-    sample of that passage lies at 0.6 g or below.  A fast spin keeps its length
-    near 1 g all the way round, and its turns through the slow mean force
+    sample of that passage lies at 0.6 g or below.  A fast spin keeps its
+    length near 1 g all the way round, and its turns through the slow mean force
     are calm samples *inside* the spin, with the rest of the turn against
     both of them (a 1.4-turn spin of a 1000 Hz deadlift was read as a
     0.09 s stop of 2 g: -1.8 m/s).
@@ -390,22 +389,20 @@ def _points_down(
     m = calm.size
     if calm.all() or not calm.any():
         return np.zeros(m, dtype=bool)
-    index = np.arange(m)
-    before = np.maximum.accumulate(np.where(calm, index, -1))
-    after = np.minimum.accumulate(np.where(calm, index, m)[::-1])[::-1]
+    before, after = nearest_members(calm)
     inside = (before >= 0) & (after < m) & ((after - before) <= max_event_s * sample_rate_hz)
     b = direction[np.clip(before, 0, m - 1)]
     a = direction[np.clip(after, 0, m - 1)]
     same_pose = np.einsum("ij,ij->i", a, b) > 0.7
     against = (np.einsum("ij,ij->i", direction, b) < 0.0) & (np.einsum("ij,ij->i", direction, a) < 0.0)
     runs = mask_to_runs(~calm)
-    through_zero = np.zeros(m, dtype=bool)
+    off_gravity = np.zeros(m, dtype=bool)
     if runs.shape[0]:
         # Largest departure from 1 g per run; each slice also holds the calm
         # samples up to the next run, which are within 2 m/s^2 of it (_up_direction).
         farthest = np.maximum.reduceat(np.abs(norm - gravity_mps2), runs[:, 0])
-        through_zero = runs_to_mask(runs[farthest > min_off_fraction * gravity_mps2], m)
-    return ~calm & inside & same_pose & against & through_zero
+        off_gravity = runs_to_mask(runs[farthest > min_off_fraction * gravity_mps2], m)
+    return ~calm & inside & same_pose & against & off_gravity
 
 
 # Quaternions below are stored component-first: shape ``(4, ...)``, rows x, y,
