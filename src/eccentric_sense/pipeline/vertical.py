@@ -145,6 +145,7 @@ def _settled(
     min_pose_change_rads: float = np.deg2rad(3.0),
     window_s: float = 0.1,
     min_s: float = 0.2,
+    tremor_cutoff_hz: float = 4.0,
 ) -> np.ndarray:
     """Samples, not quiet, where the force is gravity in a pose the quiet samples around do not give.
 
@@ -161,10 +162,12 @@ def _settled(
     samples already give adds nothing: splitting there only cuts a burst
     into shorter ones (a walkout's steps), which pass the projection's
     checks by chance (a 50 Hz walkout of the benchmark gained 0.19 m/s).
+    The turning is measured on the force low-passed at ``tremor_cutoff_hz``,
+    as the quiet detector measures it, so a hand's shake is no turn.
     """
     width = max(int(round(window_s * sample_rate_hz)), 2)
     near_gravity = moving_average(np.abs(norm - gravity_reading_mps2), width) < max_off_mps2
-    turning = moving_average(force_turn_rate(force_mps2, 4.0, sample_rate_hz), width)
+    turning = moving_average(force_turn_rate(force_mps2, tremor_cutoff_hz, sample_rate_hz), width)
     m = quiet.size
     before, after = nearest_members(quiet)
     limit = np.cos(min_pose_change_rads)
