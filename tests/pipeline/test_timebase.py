@@ -106,6 +106,21 @@ def test_a_sleeve_spin_is_cut_out_but_a_fast_bar_roll_in_a_lift_is_not(turn_rad,
     assert not uniform.gap[:300].any() and not uniform.gap[700:].any()
 
 
+@pytest.mark.parametrize("peak_g, cut", [(3.8, False), (7.0, True)])
+def test_an_impact_is_cut_out_but_an_explosive_lift_is_not(peak_g, cut):
+    # An explosive row or pull reaches 3-4 g of specific force for a tenth of
+    # a second (the simulator's fast lifts peak at 3.7 g); the bar hitting
+    # the rack or the floor reads more.  Only the impact is a disturbance:
+    # cutting the lift out would lose the rep's concentric and its travel.
+    rate = 200.0
+    t, acc = _still(1000, rate)
+    n = int(0.1 * rate)
+    acc[400 : 400 + n, 2] += (peak_g - 1.0) * 9.80665 * np.sin(np.pi * (np.arange(n) + 0.5) / n)
+    uniform = regularize_timebase(t, acc)
+    assert uniform.gap[400 : 400 + n].any() == cut
+    assert not uniform.gap[:300].any() and not uniform.gap[700:].any()
+
+
 def test_blank_packets_are_filled_in_and_a_long_blank_stretch_becomes_a_gap():
     rate = 100.0
     t, acc = _still(3000, rate)

@@ -183,7 +183,7 @@ def _disturbances(
     gyr_rads: np.ndarray | None,
     rate_hz: float,
     *,
-    max_specific_force_g: float = 3.5,
+    max_specific_force_g: float = 5.0,
     max_rate_rads: float = 5.0,
     spin_rads: float = 2.0,
     turning_rads: float = 1.0,
@@ -199,7 +199,10 @@ def _disturbances(
     A spin turns the bar by half a turn or more; a bar rolling in the hands
     during a fast lift (up to 60 degrees) can turn as fast but not as far,
     so a fast turn is a spin only when the turn it belongs to (while the
-    rate exceeds ``turning_rads``) reaches ``spin_rads``.
+    rate exceeds ``turning_rads``) reaches ``spin_rads``.  Likewise an
+    explosive row or pull reads 3-4 g for a tenth of a second; only more
+    than ``max_specific_force_g`` is an impact (at 3.5 g the simulator's
+    fastest lifts were cut out, and with them the rep's concentric).
     """
     force = row_norms(acc_mps2) / 9.80665
     bad = force > max_specific_force_g
