@@ -177,6 +177,43 @@ def test_a_long_quiet_run_holding_a_rest_and_a_cruise_keeps_the_cruise():
     assert result.velocity_[cruise].mean() == pytest.approx(-0.05, abs=0.006)
 
 
+def _late_braking_set(cruise_m_s: float, n_reps: int = 4) -> tuple[np.ndarray, list[slice]]:
+    """Hold, cruise down for 3 s, speed up to 0.2 m/s, brake, pause, lift back; the cruises' slices."""
+    hold = np.zeros(int(3 * FS))
+    ramp = _smooth_step(int(0.5 * FS))
+    parts, cruises = [np.zeros(int(6 * FS))], []
+    for _ in range(n_reps):
+        start = sum(p.size for p in parts) + hold.size
+        descent = -np.concatenate([
+            cruise_m_s * ramp, np.full(int(3 * FS), cruise_m_s),
+            cruise_m_s + (0.2 - cruise_m_s) * ramp, np.full(int(0.5 * FS), 0.2), 0.2 * ramp[::-1],
+        ])
+        cruises.append(slice(start + int(0.8 * FS), start + int(3.3 * FS)))
+        n_lift = int(0.8 * FS)
+        lift = (-descent.sum() / FS) * np.pi / 2 / 0.8 * np.sin(np.pi * (np.arange(n_lift) + 0.5) / n_lift)
+        parts += [hold, descent, np.zeros(int(1 * FS)), lift]
+    parts.append(np.zeros(int(6 * FS)))
+    return np.concatenate(parts), cruises
+
+
+@pytest.mark.parametrize("cruise_m_s", [0.026, 0.028])
+def test_a_quiet_glide_from_a_hold_into_a_slow_cruise_keeps_the_cruise(cruise_m_s):
+    # A late-braking rep: 3 s at under 0.03 m/s, then faster.  The hold and
+    # the cruise share one quiet run (the gentle start reads as quiet), and
+    # the cruise lies within the first, loose tolerance of the rest level.
+    # The first cruise shares its run with the opening rest and has no rests
+    # of another run before it to judge it by; the others must stay motion.
+    v_true, cruises = _late_braking_set(cruise_m_s)
+    acc = np.gradient(v_true) * FS + 0.003
+    acc += np.random.default_rng(1).normal(0, 0.01, acc.size)
+    quiet = np.abs(np.gradient(v_true) * FS) < 0.15
+    result = DriftCorrectedIntegration().estimate(acc, quiet, FS)
+    for cruise in cruises[1:]:
+        assert not result.still_[cruise].any()
+        assert result.velocity_[cruise].mean() == pytest.approx(-cruise_m_s, abs=0.004)
+    assert result.still_[: int(5 * FS)].all()
+
+
 def _lift(travel: float, duration_s: float) -> np.ndarray:
     n = int(duration_s * FS)
     return travel * np.pi / 2 / duration_s * np.sin(np.pi * (np.arange(n) + 0.5) / n)

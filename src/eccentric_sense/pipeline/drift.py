@@ -157,6 +157,11 @@ class DriftCorrectedIntegration:
     still_tolerance_m_s
         A quiet piece is a rest when its velocity level is within this of the
         rest level (cruises of slow negatives sit at 0.03 m/s and faster).
+    outlier_tolerance_m_s, outlier_span_s
+        Rests of one quiet run whose levels differ by more than
+        ``outlier_tolerance_m_s`` cannot all be rests; the one furthest from
+        the line between the rests of the quiet runs around it (if those lie
+        within ``outlier_span_s``) is dropped (see ``_drop_level_outliers``).
     rest_margin_s
         The drift line of a rest is fitted without this much at either end.
     rest_chunk_s
@@ -178,6 +183,8 @@ class DriftCorrectedIntegration:
     level_window_s: float = 40.0
     piece_s: float = 0.5
     still_tolerance_m_s: float = 0.012
+    outlier_tolerance_m_s: float = 0.018
+    outlier_span_s: float = 12.0
     rest_margin_s: float = 0.25
     rest_chunk_s: float = 2.0
     long_rest_s: float = 15.0
@@ -320,6 +327,7 @@ class DriftCorrectedIntegration:
             spread = 1.4826 * float(np.median(np.abs(levels[is_rest] - rest_level[is_rest])))
             tolerance = float(np.clip(5.0 * spread, 0.25 * self.still_tolerance_m_s, self.still_tolerance_m_s))
             is_rest = (np.abs(levels - rest_level) < tolerance) & (change < max(tolerance, 0.5 * self.still_tolerance_m_s))
+        is_rest = self._drop_level_outliers(pieces, centres, levels, flat, is_rest, fs)
         # Sure rests stay rests even when their level disagrees with the
         # others (a bias exposed by rotation shifts the level between rests).
         is_rest |= anchors
@@ -524,6 +532,75 @@ class DriftCorrectedIntegration:
             jump = levels[there_first] - levels[here_last]
             motion_s = (runs[other, 0] - runs[number, 1]) / fs
         return bool(abs(jump) > 2 * self.still_tolerance_m_s + 0.01 * motion_s)
+
+    def _drop_level_outliers(
+        self, pieces: np.ndarray, centres: np.ndarray, levels: np.ndarray, flat: np.ndarray, is_rest: np.ndarray,
+        fs: float, *, rounds: int = 4,
+    ) -> np.ndarray:
+        """Rests of a quiet run that glides from one level to another, judged by the rests around it.
+
+        A bar at rest cannot glide quietly to a rest at another speed: when
+        one quiet run holds accepted stretches (contiguous flat pieces) whose
+        levels differ by more than ``outlier_tolerance_m_s``, one of them is
+        moving, typically the cruise of a slow descent whose gentle start
+        stayed quiet, accepted at first within the loose first tolerance and
+        then confirming itself (the rest level curve bends through it).  Of
+        such stretches, the one furthest from the straight line between the
+        rests of the neighbouring quiet runs is dropped, one per run and
+        round, while it lies further than the tolerance from that line.
+        Across a burst (a lift) the level may step by the burst's own error,
+        so stretches alone in their run are never judged; nor are those
+        without rests of other runs on both sides within ``outlier_span_s``
+        (over longer spans the bias wanders, and the cruises of 10 s
+        negatives, lost and restored later from position closure, would be
+        half-read instead: tried, the development draws' range of motion
+        got worse).
+        """
+        if pieces.shape[0] < 3:
+            return is_rest
+        touching = pieces[1:, 0] == pieces[:-1, 1]
+        run = np.concatenate([[0], np.cumsum(~touching)])
+        stretch = np.concatenate([[0], np.cumsum(~(touching & flat[1:] & flat[:-1]))])
+        limit = self.outlier_tolerance_m_s
+        is_rest = is_rest.copy()
+        for _ in range(rounds):  # a few rounds, each over all stretches at once
+            rest = np.flatnonzero(is_rest)
+            groups, start = np.unique(stretch[rest], return_index=True)
+            if groups.size < 3:
+                break
+            group = np.searchsorted(groups, stretch[rest])
+            count = np.bincount(group)
+            level = np.bincount(group, levels[rest]) / count
+            centre = np.bincount(group, centres[rest]) / count
+            first = rest[start]
+            last = rest[np.append(start[1:] - 1, rest.size - 1)]
+            group_run = run[first]
+            highest = np.full(run[-1] + 1, -np.inf)
+            lowest = np.full(run[-1] + 1, np.inf)
+            np.maximum.at(highest, group_run, level)
+            np.minimum.at(lowest, group_run, level)
+            suspect = np.maximum(highest[group_run] - level, level - lowest[group_run]) > limit
+            # The nearest accepted pieces of other quiet runs on either side,
+            # close enough for a straight line between them to hold.
+            before = np.searchsorted(group_run, group_run, side="left") - 1
+            after = np.searchsorted(group_run, group_run, side="right")
+            suspect &= (before >= 0) & (after < groups.size)
+            b = last[np.maximum(before, 0)]
+            a = first[np.minimum(after, groups.size - 1)]
+            suspect &= (centres[a] - centres[b]) <= self.outlier_span_s * fs
+            if not suspect.any():
+                break
+            b, a = b[suspect], a[suspect]
+            share = (centre[suspect] - centres[b]) / (centres[a] - centres[b])
+            residual = np.zeros(groups.size)
+            residual[suspect] = np.abs(level[suspect] - (levels[b] + share * (levels[a] - levels[b])))
+            worst_of_run = np.zeros(run[-1] + 1)
+            np.maximum.at(worst_of_run, group_run, residual)
+            drop = (residual > limit) & (residual >= worst_of_run[group_run])
+            if not drop.any():
+                break
+            is_rest[rest[drop[group]]] = False
+        return is_rest
 
     def _quiet_pieces(self, quiet: np.ndarray, fs: float) -> np.ndarray:
         piece = max(int(round(self.piece_s * fs)), 1)
