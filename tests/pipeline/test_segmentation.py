@@ -108,6 +108,52 @@ def test_slow_drift_before_the_first_rep_is_not_a_rep():
     assert len(only.reps) == 3
 
 
+@pytest.mark.parametrize("at_start", [True, False])
+def test_drift_that_runs_into_the_first_or_last_rep_is_cut_off_and_the_rep_kept(at_start):
+    # After a walk-out the velocity drifts at a few cm/s and runs straight into
+    # the set's first descent (or a negative-only set's last descent runs on
+    # into the drift after it): one long, slow phase, unlike the set's others.  The drift is not a
+    # rep; the phase's own burst is, from where its speed passes a fifth of
+    # its peak (within a tenth of a second of the 0.02 m/s crossing here).
+    rest = np.zeros(100)
+    drift = np.full(int(4 * FS), -0.04)
+    descent = -_bump(1.5, 0.4)
+    if at_start:
+        reps = [np.concatenate([descent, rest, _bump(1.0, 0.7), rest]) for _ in range(4)]
+        v = np.concatenate([rest, drift, *reps])
+        hint, burst_start = ECCENTRIC, rest.size + drift.size
+    else:  # a negative-only set: its last descent has no lift after it
+        reps = [np.concatenate([rest, descent, rest, _bump(1.0, 0.7)]) for _ in range(3)] + [np.concatenate([rest, descent])]
+        v = np.concatenate([*reps, drift, rest])
+        hint, burst_end = ECCENTRIC, sum(r.size for r in reps)
+    t = np.arange(v.size) / FS
+    (only,) = PhaseSegmenter(order_hint=hint).detect(t, v).sets_
+    assert len(only.reps) == 4
+    fifth = np.arcsin(0.2) * 1.5 / np.pi  # where the half-sine passes a fifth of its peak
+    if at_start:
+        first = only.reps[0].eccentric
+        assert first is not None
+        assert first.start_s == pytest.approx(t[burst_start] + fifth, abs=0.02)
+    else:
+        last = only.reps[-1].eccentric
+        assert last is not None
+        assert last.end_s == pytest.approx(t[burst_end] - fifth, abs=0.02)
+
+
+def test_drift_into_a_move_before_a_lift_first_set_is_not_cut_back_into_a_rep():
+    # The same drift running into a descent before a set known to start with
+    # a lift (a row) is a setup move: cut back to its burst it would look like
+    # a rep, and the set would be read descent-first, every lift paired with
+    # the wrong descent.
+    rest = np.zeros(100)
+    reps = [np.concatenate([rest, _bump(1.0, 0.7), rest, -_bump(1.5, 0.4)]) for _ in range(4)]
+    v = np.concatenate([rest, np.full(int(4 * FS), -0.04), -_bump(1.5, 0.4), *reps, rest])
+    (only,) = PhaseSegmenter(order_hint=CONCENTRIC).detect(np.arange(v.size) / FS, v).sets_
+    assert only.first == CONCENTRIC
+    assert len(only.reps) == 4
+    assert all(rep.concentric is not None and rep.eccentric is not None for rep in only.reps)
+
+
 def test_phase_boundaries_between_samples_follow_the_curve_not_the_chord():
     # A lift sampled at 25 Hz: 0.8 sin^2 profile over 0.6 s (steep, convex near zero).
     fs = 25.0

@@ -13,7 +13,7 @@ tie-breaker.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -175,6 +175,10 @@ class PhaseSegmenter:
         ``None`` to read it from the data.
     order_hint
         Used only when the data cannot tell (a set with a single phase).
+    burst_fraction
+        A set's first (or unpaired last) phase that drift ran into is cut
+        back to where its speed passes this fraction of its peak, and kept
+        if what is left looks like the set's other phases of its kind.
 
     Attributes
     ----------
@@ -189,6 +193,7 @@ class PhaseSegmenter:
     min_phase_s: float = 0.15
     first_phase: str | None = None
     order_hint: str | None = None
+    burst_fraction: float = 0.2
 
     def detect(
         self,
@@ -199,6 +204,8 @@ class PhaseSegmenter:
     ) -> "PhaseSegmenter":
         """Find the phases, sets and reps; ``sample_rate_hz`` as in :func:`find_phases`."""
         self._velocity = np.asarray(velocity_m_s, dtype=float)
+        self._time_s = time_s
+        self._fs = float(sample_rate_hz) if sample_rate_hz else (1.0 / float(np.median(np.diff(time_s))) if time_s.size > 1 else 1.0)
         starts, ends, kinds, travel = find_phases(
             time_s, velocity_m_s, threshold_m_s=self.threshold_m_s, stall_s=self.stall_s, valid=valid,
             sample_rate_hz=sample_rate_hz,
@@ -248,8 +255,44 @@ class PhaseSegmenter:
         out[inner] = np.where(ok, t0 + frac * (t1 - t0), time_s[i])
         return out
 
+    #: What is left of a phase cut back to its burst must look like the set's
+    #: other phases of its kind closely (a drift ramp cut back is still a ramp).
+    _LIKE_THE_OTHERS = {"duration_factor": 1.5, "speed_factor": 0.5}
+
+    def _trimmed(self, phase: Phase, *, from_start: bool) -> tuple[Phase, float] | None:
+        """The phase cut back to its burst (speed over ``burst_fraction`` of its peak), with its travel.
+
+        Drift before a set's first rep (after a walk-out) or after its last
+        one runs at a few cm/s into the rep's own phase; the phase then
+        starts (or ends) seconds early.  The burst is where the speed leaves
+        the drift's level.  None when what remains is no rep (too little
+        travel or time).
+        """
+        sign = 1.0 if phase.kind == CONCENTRIC else -1.0
+        speed = sign * self._velocity[phase.start_index : phase.end_index]
+        if speed.size < 3:
+            return None
+        peak = int(np.argmax(speed))
+        slow = speed < self.burst_fraction * speed[peak]
+        if from_start:
+            before = np.flatnonzero(slow[:peak])
+            lo, hi = (int(before[-1]) + 1 if before.size else 0), speed.size
+        else:
+            after = np.flatnonzero(slow[peak:])
+            lo, hi = 0, (peak + int(after[0]) if after.size else speed.size)
+        start, end = phase.start_index + lo, phase.start_index + hi
+        travel = float(np.sum(speed[lo:hi])) / self._fs
+        last = min(end, self._time_s.size - 1)
+        if travel < self.min_travel_m or self._time_s[last] - self._time_s[start] < self.min_phase_s:
+            return None
+        start_s = phase.start_s if lo == 0 else float(self._time_s[start])
+        end_s = phase.end_s if end == phase.end_index else float(self._time_s[last])
+        return replace(phase, start_index=start, end_index=end, start_s=start_s, end_s=end_s), travel
+
     @staticmethod
-    def _implausible_last(phases: list[Phase], travel: np.ndarray) -> bool:
+    def _implausible_last(
+        phases: list[Phase], travel: np.ndarray, *, duration_factor: float = 3.0, speed_factor: float = 0.35
+    ) -> bool:
         """A set's last phase without a partner that is unlike the set's other phases of its kind.
 
         Velocity drift after the last rep (the bar left on the floor, the
@@ -263,7 +306,7 @@ class PhaseSegmenter:
         durations = np.array([phases[i].duration_s for i in same])
         speeds = np.array([travel[i] / max(phases[i].duration_s, 1e-9) for i in same])
         last_speed = travel[-1] / max(last.duration_s, 1e-9)
-        return bool(last.duration_s > 3.0 * np.median(durations) or last_speed < 0.35 * np.median(speeds))
+        return bool(last.duration_s > duration_factor * np.median(durations) or last_speed < speed_factor * np.median(speeds))
 
     def _group(self, time_s, starts, ends, kinds, valid, travel) -> list[SetSegment]:
         if starts.size == 0:
@@ -285,11 +328,29 @@ class PhaseSegmenter:
             set_travel = travel[sel]
             if len(phases) >= 3 and self._implausible_last(phases[::-1], set_travel[::-1]):
                 # The same drift before the first rep (the set would start with it).
-                phases, set_travel = phases[1:], set_travel[1:]
+                # It may have run into the first rep's phase: keep that phase's
+                # own burst when it looks like the set's others, and the set is
+                # known to start with that kind (a setup move cut back to its
+                # burst would look like a rep too, and turn the set's order).
+                expected = self.first_phase or self.order_hint
+                trimmed = self._trimmed(phases[0], from_start=True) if phases[0].kind == expected else None
+                if trimmed is not None and not self._implausible_last(
+                    [trimmed[0], *phases[1:]][::-1], np.append(set_travel[1:][::-1], trimmed[1]), **self._LIKE_THE_OTHERS
+                ):
+                    phases[0] = trimmed[0]
+                    set_travel = np.append(trimmed[1], set_travel[1:])
+                else:
+                    phases, set_travel = phases[1:], set_travel[1:]
             lost_first = self._lost_first_phase(phases)
             first = self._first_phase(phases)
             if len(phases) >= 3 and phases[-1].kind == first and self._implausible_last(phases, set_travel):
-                phases = phases[:-1]
+                trimmed = self._trimmed(phases[-1], from_start=False)
+                if trimmed is not None and not self._implausible_last(
+                    [*phases[:-1], trimmed[0]], np.append(set_travel[:-1], trimmed[1]), **self._LIKE_THE_OTHERS
+                ):
+                    phases[-1] = trimmed[0]
+                else:
+                    phases = phases[:-1]
             reps = self._pair(phases, first, keep_lead=lost_first)
             if reps:
                 sets.append(
