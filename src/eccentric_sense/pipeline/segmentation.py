@@ -115,6 +115,13 @@ def _direction_runs(
     return np.column_stack([starts[new_group], merged_ends])
 
 
+def _grid_rate(time_s: np.ndarray, sample_rate_hz: float | None) -> float:
+    """The rate of ``time_s``'s uniform grid: as given, else from the median sample interval."""
+    if sample_rate_hz is not None:
+        return float(sample_rate_hz)
+    return 1.0 / float(np.median(np.diff(time_s))) if time_s.size > 1 else 1.0
+
+
 def find_phases(
     time_s: np.ndarray,
     velocity_m_s: np.ndarray,
@@ -136,10 +143,7 @@ def find_phases(
     kinds : (k,) +1 concentric (up), -1 eccentric (down)
     travel : (k,) distance travelled in the phase, m (positive)
     """
-    if sample_rate_hz is not None:
-        fs = float(sample_rate_hz)
-    else:
-        fs = 1.0 / float(np.median(np.diff(time_s))) if time_s.size > 1 else 1.0
+    fs = _grid_rate(time_s, sample_rate_hz)
     stall = max(int(round(stall_s * fs)), 1)
     v = np.where(valid, velocity_m_s, 0.0) if valid is not None else velocity_m_s
     rising = v > threshold_m_s
@@ -205,10 +209,10 @@ class PhaseSegmenter:
         """Find the phases, sets and reps; ``sample_rate_hz`` as in :func:`find_phases`."""
         self._velocity = np.asarray(velocity_m_s, dtype=float)
         self._time_s = time_s
-        self._fs = float(sample_rate_hz) if sample_rate_hz else (1.0 / float(np.median(np.diff(time_s))) if time_s.size > 1 else 1.0)
+        self._fs = _grid_rate(time_s, sample_rate_hz)
         starts, ends, kinds, travel = find_phases(
             time_s, velocity_m_s, threshold_m_s=self.threshold_m_s, stall_s=self.stall_s, valid=valid,
-            sample_rate_hz=sample_rate_hz,
+            sample_rate_hz=self._fs,
         )
         duration = time_s[np.minimum(ends, time_s.size - 1)] - time_s[starts]
         substantial = (travel >= self.min_travel_m) & (duration >= self.min_phase_s)
