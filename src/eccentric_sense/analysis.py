@@ -752,6 +752,63 @@ def _reversal_rests(
     return known
 
 
+def _holds_before_steps(
+    phases: tuple[np.ndarray, ...],
+    velocity: np.ndarray,
+    quiet: np.ndarray,
+    fs: float,
+    *,
+    min_hold_s: float = 1.0,
+    max_step_s: float = 1.0,
+    level_s: float = 1.0,
+    step_m_s: float = 0.025,
+    flat_m_s: float = 0.01,
+) -> np.ndarray:
+    """Quiet runs in which a descent begins and which the bar leaves by a step to a faster descent.
+
+    The hold before a negative (the hand-off, the hold after an unrack) is
+    quiet, and when a drifting velocity gives it a few cm/s (an unrack's
+    integration error, a bias that wandered since the last rest) it becomes
+    the slow start of the descent that follows, which then begins seconds
+    early.  The real start is a step: the bar goes from the hold to a cruise
+    at least ``step_m_s`` faster and more than twice as fast.  A cruise does
+    not speed up like that, nor does the gentle start of a descent stay
+    flat first.  So a quiet run of ``min_hold_s`` or more that begins no
+    later than ``max_step_s`` into a descent, whose velocity keeps its level
+    (within ``flat_m_s``) over its last ``min_hold_s``, and after which
+    (``max_step_s`` later, over ``level_s``) the descent is that much faster
+    than over the run's last ``level_s``, is a hold.  Its samples are
+    returned as known rests.
+    """
+    starts, ends, kinds, _ = phases
+    known = np.zeros(quiet.size, dtype=bool)
+    runs = mask_to_runs(quiet)
+    if runs.shape[0] < 2:
+        return known
+    csum = running_sum(velocity)
+    level = max(int(round(level_s * fs)), 1)
+    for i in np.flatnonzero(kinds < 0):  # per descent
+        k = int(np.searchsorted(runs[:, 1], starts[i], side="right"))
+        if k + 1 >= runs.shape[0] or runs[k, 0] > starts[i] + max_step_s * fs:
+            continue
+        lo, hi = int(runs[k, 0]), int(runs[k, 1])
+        nxt = hi + int(round(max_step_s * fs))
+        if hi - lo < min_hold_s * fs or nxt + level > ends[i]:
+            continue
+        # A hold is flat: over its last ``min_hold_s`` the velocity keeps its level.
+        edge = max(int(round(0.25 * fs)), 1)
+        first = hi - int(round(min_hold_s * fs))
+        drift = (csum[hi] - csum[hi - edge]) / edge - (csum[first + edge] - csum[first]) / edge
+        if abs(drift) > flat_m_s:
+            continue
+        start = max(hi - level, lo)
+        before = (csum[hi] - csum[start]) / (hi - start)
+        after = (csum[nxt + level] - csum[nxt]) / level
+        if after < before - step_m_s and after < 2.0 * before:
+            known[lo:hi] = True
+    return known
+
+
 def _peak_index(velocity: np.ndarray, phases: tuple[np.ndarray, ...], i: int) -> int:
     """Sample of phase ``i``'s peak speed in its own direction."""
     starts, ends, kinds, _ = phases
@@ -1408,7 +1465,13 @@ def analyze(
     # level the first pass gave it.  Cruises of slow descents lie inside a
     # phase or between two phases of the same direction, never there.  So
     # is the hold after a set's last lift, before the rerack.
-    reversal_rest = _reversal_rests(segmenter.phases_, state.quiet, kinematics.still, fs, settings.set_break_rest_s) | state.turn_rest
+    # So is a quiet hold that a descent leaves by a step to a faster cruise
+    # (a drifting velocity made it the descent's slow start).
+    reversal_rest = (
+        _reversal_rests(segmenter.phases_, state.quiet, kinematics.still, fs, settings.set_break_rest_s)
+        | state.turn_rest
+        | _holds_before_steps(segmenter.phases_, np.nan_to_num(kinematics.velocity_m_s), state.quiet, fs)
+    )
     # Re-integrations of the first pass's acceleration under new rests share
     # its work that does not depend on them.
     first_integration = state.integration
