@@ -1097,7 +1097,8 @@ def _restore_lost_phases(
     stays at rest too (``top_tolerance_m_s``), unless the set starts at the
     top (``lead_kind`` -1) and the short phase is a fall (a negative dropped
     at its start, caught and lowered on; ``drop_acc_g`` for ``drop_min_s``,
-    as ``uncontrolled_descent``).
+    as ``uncontrolled_descent``) or the top has no quiet sample to judge
+    (an unsteady hand-off).
     """
     velocity = np.nan_to_num(kinematics.velocity_m_s).copy()
     starts, ends, kinds, travel = phases
@@ -1180,8 +1181,13 @@ def _restore_lost_phases(
         fell = j == i + 2 and lead_kind < 0 and _falls(
             acc_lp, fs, int(starts[i + 1]), int(ends[i + 1]), drop_acc_g, drop_min_s
         )
+        # Nor when, in such a set, not one sample of the top is quiet (an
+        # unsteady hand-off): there is nothing to judge it by, and the
+        # restoration stands on the lifts' travel and the rest before the
+        # next lift (refusing it left a bowing cruise read from its end).
+        unjudged = lead_kind < 0 and top.size == 0
         top_moved = top.size < window // 2 or abs(float(np.mean(restored[top]))) > top_tolerance_m_s
-        if j == i + 2 and not fell and top_moved:
+        if j == i + 2 and not (fell or unjudged) and top_moved:
             continue
         velocity[a:b] = restored
         changed = True
