@@ -798,15 +798,80 @@ def _holds_before_steps(
         # A hold is flat: over its last ``min_hold_s`` the velocity keeps its level.
         edge = max(int(round(0.25 * fs)), 1)
         first = hi - int(round(min_hold_s * fs))
-        drift = (csum[hi] - csum[hi - edge]) / edge - (csum[first + edge] - csum[first]) / edge
+        drift = _mean(csum, hi - edge, hi) - _mean(csum, first, first + edge)
         if abs(drift) > flat_m_s:
             continue
-        start = max(hi - level, lo)
-        before = (csum[hi] - csum[start]) / (hi - start)
-        after = (csum[nxt + level] - csum[nxt]) / level
+        before = _mean(csum, max(hi - level, lo), hi)
+        after = _mean(csum, nxt, nxt + level)
         if after < before - step_m_s and after < 2.0 * before:
             known[lo:hi] = True
     return known
+
+
+def _rests_after_steps(
+    phases: tuple[np.ndarray, ...],
+    velocity: np.ndarray,
+    quiet: np.ndarray,
+    fs: float,
+    *,
+    min_pause_s: float = 0.4,
+    max_step_s: float = 1.0,
+    level_s: float = 1.0,
+    step_m_s: float = 0.025,
+    flat_m_s: float = 0.01,
+    acc_lp: np.ndarray | None = None,
+    drop_acc_g: float = DROP_ACC_G,
+    drop_min_s: float = DROP_MIN_DURATION_S,
+) -> np.ndarray:
+    """Quiet runs at the end of a descent that the bar enters by a braking step: the pause at the bottom.
+
+    The mirror of :func:`_holds_before_steps`.  When a drifting velocity
+    gives the pause at the bottom a few cm/s downwards, the descent runs on
+    through it to the next lift.  The bar brakes into the pause from a
+    descent at least ``step_m_s`` faster and more than twice as fast, and a
+    cruise does not slow down like that and then stay level.  So a quiet
+    run of ``min_pause_s`` or more that begins inside a descent and reaches
+    to within ``max_step_s`` of its end, whose velocity keeps its level
+    (within ``flat_m_s``) over its first second, and before which
+    (``max_step_s`` earlier, over ``level_s``) the descent was that much
+    faster, is a rest.  Not after a fall (``acc_lp``, the low-passed
+    vertical acceleration, beyond ``drop_acc_g`` for ``drop_min_s``, as
+    ``uncontrolled_descent``): a negative dropped and caught goes on at the
+    slower speed it was caught at, which looks the same.
+    """
+    starts, ends, kinds, _ = phases
+    known = np.zeros(quiet.size, dtype=bool)
+    runs = mask_to_runs(quiet)
+    if runs.shape[0] == 0:
+        return known
+    csum = running_sum(velocity)
+    level = max(int(round(level_s * fs)), 1)
+    step = int(round(max_step_s * fs))
+    edge = max(int(round(0.15 * fs)), 1)
+    for i in np.flatnonzero(kinds < 0):  # per descent
+        k = int(np.searchsorted(runs[:, 0], ends[i], side="left")) - 1  # the last quiet run begun inside it
+        if k < 0 or runs[k, 0] < starts[i] or runs[k, 1] < ends[i] - step:
+            continue
+        lo, hi = int(runs[k, 0]), int(runs[k, 1])
+        if hi - lo < min_pause_s * fs or lo - step - level < starts[i]:
+            continue
+        span = min(hi - lo, level)
+        drift = _mean(csum, lo + span - edge, lo + span) - _mean(csum, lo, lo + edge)
+        if abs(drift) > flat_m_s:
+            continue
+        after = _mean(csum, lo, lo + span)
+        before = _mean(csum, lo - step - level, lo - step)
+        if not (before < after - step_m_s and before < 2.0 * after):
+            continue
+        if acc_lp is not None and _falls(acc_lp, fs, int(starts[i]), lo, drop_acc_g, drop_min_s):
+            continue
+        known[lo:hi] = True
+    return known
+
+
+def _mean(csum: np.ndarray, lo: int, hi: int) -> float:
+    """Mean of a signal over samples ``lo:hi`` from its running sum (see :func:`running_sum`)."""
+    return float(csum[hi] - csum[lo]) / (hi - lo)
 
 
 def _peak_index(velocity: np.ndarray, phases: tuple[np.ndarray, ...], i: int) -> int:
@@ -1472,11 +1537,16 @@ def analyze(
     # phase or between two phases of the same direction, never there.  So
     # is the hold after a set's last lift, before the rerack.
     # So is a quiet hold that a descent leaves by a step to a faster cruise
-    # (a drifting velocity made it the descent's slow start).
+    # (a drifting velocity made it the descent's slow start), and a quiet
+    # pause that a descent enters by a braking step (made its slow end).
     reversal_rest = (
         _reversal_rests(segmenter.phases_, state.quiet, kinematics.still, fs, settings.set_break_rest_s)
         | state.turn_rest
         | _holds_before_steps(segmenter.phases_, np.nan_to_num(kinematics.velocity_m_s), state.quiet, fs)
+        | _rests_after_steps(
+            segmenter.phases_, np.nan_to_num(kinematics.velocity_m_s), state.quiet, fs,
+            acc_lp=kinematics.vertical_acc_lp_mps2, drop_acc_g=settings.drop_acc_g, drop_min_s=settings.drop_min_duration_s,
+        )
     )
     # Re-integrations of the first pass's acceleration under new rests share
     # its work that does not depend on them.
