@@ -777,7 +777,7 @@ def _holds_before_steps(
     later than ``max_step_s`` into a descent, whose velocity keeps its level
     (within ``flat_m_s``) over its last ``min_hold_s``, and after which
     (``max_step_s`` later, over ``level_s``) the descent is that much faster
-    than over the run's last ``level_s``, is a hold.  Its samples are
+    than over the run's last ``min_hold_s``, is a hold.  Its samples are
     returned as known rests.
     """
     starts, ends, kinds, _ = phases
@@ -787,6 +787,8 @@ def _holds_before_steps(
         return known
     csum = running_sum(velocity)
     level = max(int(round(level_s * fs)), 1)
+    hold = int(round(min_hold_s * fs))
+    edge = max(int(round(0.25 * fs)), 1)
     for i in np.flatnonzero(kinds < 0):  # per descent
         k = int(np.searchsorted(runs[:, 1], starts[i], side="right"))
         if k + 1 >= runs.shape[0] or runs[k, 0] > starts[i] + max_step_s * fs:
@@ -795,15 +797,8 @@ def _holds_before_steps(
         nxt = hi + int(round(max_step_s * fs))
         if hi - lo < min_hold_s * fs or nxt + level > ends[i]:
             continue
-        # A hold is flat: over its last ``min_hold_s`` the velocity keeps its level.
-        edge = max(int(round(0.25 * fs)), 1)
-        first = hi - int(round(min_hold_s * fs))
-        drift = _mean(csum, hi - edge, hi) - _mean(csum, first, first + edge)
-        if abs(drift) > flat_m_s:
-            continue
-        before = _mean(csum, max(hi - level, lo), hi)
-        after = _mean(csum, nxt, nxt + level)
-        if after < before - step_m_s and after < 2.0 * before:
+        before, drift = _flat_level(csum, hi - hold, hi, edge)  # the hold's last ``min_hold_s``
+        if abs(drift) <= flat_m_s and _stepped(_mean(csum, nxt, nxt + level), before, step_m_s):
             known[lo:hi] = True
     return known
 
@@ -855,13 +850,8 @@ def _rests_after_steps(
         lo, hi = int(runs[k, 0]), int(runs[k, 1])
         if hi - lo < min_pause_s * fs or lo - step - level < starts[i]:
             continue
-        span = min(hi - lo, level)
-        drift = _mean(csum, lo + span - edge, lo + span) - _mean(csum, lo, lo + edge)
-        if abs(drift) > flat_m_s:
-            continue
-        after = _mean(csum, lo, lo + span)
-        before = _mean(csum, lo - step - level, lo - step)
-        if not (before < after - step_m_s and before < 2.0 * after):
+        after, drift = _flat_level(csum, lo, lo + min(hi - lo, level), edge)  # the pause's first ``level_s``
+        if abs(drift) > flat_m_s or not _stepped(_mean(csum, lo - step - level, lo - step), after, step_m_s):
             continue
         if acc_lp is not None and _falls(acc_lp, fs, int(starts[i]), lo, drop_acc_g, drop_min_s):
             continue
@@ -872,6 +862,16 @@ def _rests_after_steps(
 def _mean(csum: np.ndarray, lo: int, hi: int) -> float:
     """Mean of a signal over samples ``lo:hi`` from its running sum (see :func:`running_sum`)."""
     return float(csum[hi] - csum[lo]) / (hi - lo)
+
+
+def _flat_level(csum: np.ndarray, lo: int, hi: int, edge: int) -> tuple[float, float]:
+    """Mean velocity over samples ``lo:hi`` and its drift (last ``edge`` samples' mean minus the first's)."""
+    return _mean(csum, lo, hi), _mean(csum, hi - edge, hi) - _mean(csum, lo, lo + edge)
+
+
+def _stepped(fast: float, slow: float, step_m_s: float) -> bool:
+    """Whether a descent at ``fast`` m/s is at least ``step_m_s`` and twice as fast as at ``slow`` (velocities < 0 down)."""
+    return fast < slow - step_m_s and fast < 2.0 * slow
 
 
 def _peak_index(velocity: np.ndarray, phases: tuple[np.ndarray, ...], i: int) -> int:
@@ -1539,12 +1539,13 @@ def analyze(
     # So is a quiet hold that a descent leaves by a step to a faster cruise
     # (a drifting velocity made it the descent's slow start), and a quiet
     # pause that a descent enters by a braking step (made its slow end).
+    first_velocity = np.nan_to_num(kinematics.velocity_m_s)
     reversal_rest = (
         _reversal_rests(segmenter.phases_, state.quiet, kinematics.still, fs, settings.set_break_rest_s)
         | state.turn_rest
-        | _holds_before_steps(segmenter.phases_, np.nan_to_num(kinematics.velocity_m_s), state.quiet, fs)
+        | _holds_before_steps(segmenter.phases_, first_velocity, state.quiet, fs)
         | _rests_after_steps(
-            segmenter.phases_, np.nan_to_num(kinematics.velocity_m_s), state.quiet, fs,
+            segmenter.phases_, first_velocity, state.quiet, fs,
             acc_lp=kinematics.vertical_acc_lp_mps2, drop_acc_g=settings.drop_acc_g, drop_min_s=settings.drop_min_duration_s,
         )
     )
