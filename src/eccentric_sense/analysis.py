@@ -333,6 +333,33 @@ def _phase_speeds(kin: Kinematics, phase: Phase, sign: int) -> tuple[float, floa
     return mean_speed, float(np.max(v)) if v.size else float("nan"), travel
 
 
+def _closed_rom(kin: Kinematics, descent: Phase, lift: Phase, rom: float, *, max_window_s: float = 6.0) -> float:
+    """A descent's travel, also measured through its own lift, weighted by how long each path integrates.
+
+    A slow negative's travel is integrated over up to 12 s, and a residual
+    velocity offset of a few mm/s (an accelerometer bias that wandered)
+    adds to it in proportion to that time.  The rep's lift shares the
+    descent's turning point (the bottom in a set that starts at the top, the
+    top in one that starts with the lift) and ends where the descent began
+    (the lockout, or the floor), so it covers the same height, measured over
+    the pause at the turning point and a quick lift.  The two estimates are
+    weighted by the inverse square of the time each one integrates (an
+    offset's error grows in proportion to it).  Where the way round is
+    longer than ``max_window_s`` (a rest, not a pause), crosses a data gap
+    or goes the wrong way, the descent's own travel stands.
+    """
+    start, end = (descent.end_index, lift.end_index) if lift.start_s >= descent.end_s else (lift.start_index, descent.start_index)
+    end = min(end, kin.time_s.size - 1)
+    window_s = float(kin.time_s[end] - kin.time_s[start])
+    if not (math.isfinite(rom) and 0 < window_s <= max_window_s and descent.duration_s > 0) or kin.gap[start:end].any():
+        return rom
+    back = float(np.sum(_bridged(kin.velocity_m_s[start:end])) / kin.sample_rate_hz)
+    if not back > 0:
+        return rom
+    w_descent, w_back = 1.0 / descent.duration_s**2, 1.0 / window_s**2
+    return (w_descent * rom + w_back * back) / (w_descent + w_back)
+
+
 def _bridged(values: np.ndarray) -> np.ndarray:
     """Values with NaN stretches (a data gap inside a phase) filled linearly."""
     finite = np.isfinite(values)
@@ -639,6 +666,9 @@ def rep_table(kin: Kinematics, segments: list[SetSegment], settings: AnalysisSet
                 z = kin.displacement_m[ecc.start_index : min(ecc.end_index, kin.displacement_m.size - 1) + 1]
                 # Displacement restarts after a gap; across one, the travel is the measure.
                 rom = float(z[0] - z[-1]) if np.all(np.isfinite(z)) else travel
+                if con is not None:
+                    rom = _closed_rom(kin, ecc, con, rom)
+                    mean_speed = rom / ecc.duration_s if ecc.duration_s > 0 else mean_speed
                 row.update({
                     C.ECC_START_S: ecc.start_s, C.ECC_END_S: ecc.end_s, C.ECC_DURATION_S: ecc.duration_s,
                     C.ECC_MEAN_VELOCITY: mean_speed, C.ECC_PEAK_VELOCITY: peak_speed,
