@@ -666,9 +666,12 @@ def rep_table(kin: Kinematics, segments: list[SetSegment], settings: AnalysisSet
                 z = kin.displacement_m[ecc.start_index : min(ecc.end_index, kin.displacement_m.size - 1) + 1]
                 # Displacement restarts after a gap; across one, the travel is the measure.
                 rom = float(z[0] - z[-1]) if np.all(np.isfinite(z)) else travel
-                if con is not None:
-                    rom = _closed_rom(kin, ecc, con, rom)
-                    mean_speed = rom / ecc.duration_s if ecc.duration_s > 0 else mean_speed
+                if con is not None and ecc.duration_s > 0:
+                    closed = _closed_rom(kin, ecc, con, rom)
+                    # The travel the descent's velocity missed, spread evenly
+                    # over it: the smallest change of the speeds that agrees.
+                    offset = (closed - rom) / ecc.duration_s
+                    rom, mean_speed, peak_speed = closed, closed / ecc.duration_s, peak_speed + offset
                 row.update({
                     C.ECC_START_S: ecc.start_s, C.ECC_END_S: ecc.end_s, C.ECC_DURATION_S: ecc.duration_s,
                     C.ECC_MEAN_VELOCITY: mean_speed, C.ECC_PEAK_VELOCITY: peak_speed,

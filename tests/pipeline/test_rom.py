@@ -66,6 +66,11 @@ def test_a_negative_read_short_by_a_wandering_offset_is_measured_through_its_lif
     assert row[C.ROM] == pytest.approx(TRAVEL_M, abs=0.004)
     # The mean descent speed is that travel over the descent's duration.
     assert row[C.ECC_MEAN_VELOCITY] == pytest.approx(row[C.ROM] / row[C.ECC_DURATION_S], rel=1e-9)
+    # The peak speed takes the same correction: the missed travel spread
+    # evenly over the descent (here exactly the offset that caused it).
+    true_peak = float(_smooth_move(TRAVEL_M, 10.0).max())
+    assert abs((true_peak - 0.006) - true_peak) > 0.005
+    assert row[C.ECC_PEAK_VELOCITY] == pytest.approx(true_peak, abs=0.001)
 
 
 def test_a_lift_first_rep_is_closed_through_the_lift_before_its_descent():
