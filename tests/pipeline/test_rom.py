@@ -36,18 +36,20 @@ def _phase(kind: str, start: int, end: int) -> Phase:
     return Phase(kind, start, end, start / FS, end / FS)
 
 
-def _rep(*, offset_m_s: float, lift_m: float = TRAVEL_M, pause_s: float = 1.0, lift_first: bool = False):
+def _rep(*, offset_m_s: float, lift_m: float = TRAVEL_M, pause_s: float = 1.0, pause_m_s: float = 0.0,
+         lift_first: bool = False):
     """Rest, a 10 s negative of ``TRAVEL_M`` read ``offset_m_s`` too slow, a pause, a 1.2 s lift of ``lift_m``, rest.
 
     With ``lift_first`` the lift comes first and the pause is at the top
     (deadlift order).  The offset stands for an accelerometer bias that
     wandered during the cruise: the measured descent covers less (or, with
-    a negative offset, more) than the bar did.
+    a negative offset, more) than the bar did.  ``pause_m_s`` is the
+    velocity read during the pause.
     """
     rest = np.zeros(int(2 * FS))
     parts = {ECCENTRIC: -_smooth_move(TRAVEL_M, 10.0) + offset_m_s, CONCENTRIC: _smooth_move(lift_m, 1.2)}
     order = (CONCENTRIC, ECCENTRIC) if lift_first else (ECCENTRIC, CONCENTRIC)
-    first, pause, second = parts[order[0]], np.zeros(int(pause_s * FS)), parts[order[1]]
+    first, pause, second = parts[order[0]], np.full(int(pause_s * FS), pause_m_s), parts[order[1]]
     velocity = np.concatenate([rest, first, pause, second, rest])
     start_second = rest.size + first.size + pause.size
     phases = {order[0]: _phase(order[0], rest.size, rest.size + first.size),
@@ -87,6 +89,14 @@ def test_a_data_gap_on_the_way_round_leaves_the_descent_its_own_travel():
     pause_start = segments[0].reps[0].eccentric.end_index
     gap[pause_start + 20 : pause_start + 60] = True
     kin = replace(kin, gap=gap)
+    row = rep_table(kin, segments, AnalysisSettings()).iloc[0]
+    assert row[C.ROM] == pytest.approx(TRAVEL_M - 0.06, abs=1e-3)
+
+
+def test_a_way_round_that_does_not_go_up_leaves_the_descent_its_own_travel():
+    # A 2 cm "lift" after a pause read drifting down at 0.08 m/s: the way
+    # round comes out 6 cm downwards, which is no measure of a height.
+    kin, segments = _rep(offset_m_s=0.006, lift_m=0.02, pause_m_s=-0.08)
     row = rep_table(kin, segments, AnalysisSettings()).iloc[0]
     assert row[C.ROM] == pytest.approx(TRAVEL_M - 0.06, abs=1e-3)
 
