@@ -14,6 +14,7 @@ import io
 import os
 import re
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -30,6 +31,8 @@ __all__ = [
     "HeaderInfo",
     "find_header",
     "parse_table",
+    "read_threads",
+    "READ_THREADS_ENV",
     "RowLocator",
     "check_numeric",
     "clean_time_axis",
@@ -37,6 +40,11 @@ __all__ = [
 
 #: How much of the file is scanned for metadata and the header.
 _HEAD_CHARS = 64 * 1024
+#: Tables of at least this many bytes per thread are parsed in pieces on
+#: several threads (see :func:`_read_in_pieces`); smaller ones in one go.
+_PIECE_MIN_BYTES = 4 * 1024 * 1024
+#: Environment variable setting the number of parsing threads ("1": one).
+READ_THREADS_ENV = "ECCENTRIC_SENSE_READ_THREADS"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 try:  # the strings read_csv takes for missing values by default
     from pandas._libs.parsers import STR_NA_VALUES as _DEFAULT_NA_STRINGS
@@ -348,9 +356,12 @@ def _read_csv(file: TextFile, header: HeaderInfo, kwargs: dict[str, object]) -> 
     """
     if _DEFAULT_NA_STRINGS is None:  # pandas moved its list: no shortcut
         return pd.read_csv(file.stream_from(header.offset), engine="c", comment=None, encoding="utf-8", **kwargs)
+    na_kwargs = {"keep_default_na": False, "na_values": [""]}
+    frame = _read_in_pieces(file, header, {**kwargs, **na_kwargs}, read_threads())
+    if frame is not None:  # all numeric: the default missing values make no difference
+        return frame
     frame = pd.read_csv(
-        file.stream_from(header.offset), engine="c", comment=None, encoding="utf-8",
-        keep_default_na=False, na_values=[""], **kwargs,
+        file.stream_from(header.offset), engine="c", comment=None, encoding="utf-8", **na_kwargs, **kwargs
     )
     # Rows longer than the header make pandas take the first fields as the
     # index: those are not checked here, so read again.
@@ -362,6 +373,88 @@ def _read_csv(file: TextFile, header: HeaderInfo, kwargs: dict[str, object]) -> 
     if again:
         return pd.read_csv(file.stream_from(header.offset), engine="c", comment=None, encoding="utf-8", **kwargs)
     return frame
+
+
+def read_threads() -> int:
+    """How many threads parse one large table: ``ECCENTRIC_SENSE_READ_THREADS`` if set, else the CPUs this process may use."""
+    setting = os.environ.get(READ_THREADS_ENV, "").strip()
+    if setting.isdigit() and int(setting) >= 1:
+        return int(setting)
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _read_in_pieces(
+    file: TextFile,
+    header: HeaderInfo,
+    kwargs: dict[str, object],
+    threads: int,
+    *,
+    min_piece_bytes: int | None = None,
+) -> pd.DataFrame | None:
+    """The table parsed in pieces on ``threads`` threads, or ``None`` when that is not safe or not worth it.
+
+    pandas' C parser lets go of the interpreter while it splits and converts
+    the fields, so the pieces of a large table are parsed at the same time
+    (an hour of 200 Hz data: 0.45 s -> 0.30 s on two cores).  The pieces are
+    cut just after line breaks; each is parsed exactly as the whole table
+    would be, field by field, so the joined frame is the same.  ``None``,
+    and the caller parses the whole table in one go (and reports any error
+    with its line number), when the table is small, could have a quoted
+    field running over a line break, fails to parse, or has a column that
+    is not numbers of one type in every piece.  ``min_piece_bytes``
+    (default ``_PIECE_MIN_BYTES``) is the smallest piece worth a thread.
+    """
+    stream = file.stream_from(header.offset)
+    data = file.data
+    start = stream.tell()
+    threads = min(threads, (len(data) - start) // (min_piece_bytes or _PIECE_MIN_BYTES))
+    if threads < 2 or data.find(b'"', start) >= 0:
+        return None
+    kwargs = dict(kwargs)
+    if kwargs.get("names") is None:
+        # The header line is parsed on its own (pandas' names for it,
+        # repeats renamed as in the whole table); every piece is then rows only.
+        header_end = data.find(b"\n", start) + 1
+        if header_end <= 0:
+            return None
+        try:
+            names = list(pd.read_csv(io.BytesIO(data[start:header_end]), engine="c", **kwargs).columns)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error, UnicodeError):
+            return None
+        kwargs.update(header=None, names=names)
+        start = header_end
+    cuts = [start]
+    for k in range(1, threads):  # pieces, not samples
+        cut = data.find(b"\n", start + k * (len(data) - start) // threads) + 1
+        if cuts[-1] < cut < len(data):  # a long line can swallow a piece: one fewer
+            cuts.append(cut)
+    cuts.append(len(data))
+    threads = len(cuts) - 1
+    if threads < 2:
+        return None
+    view = memoryview(data)
+
+    def parse(piece: int) -> pd.DataFrame:
+        rows = io.BytesIO(view[cuts[piece] : cuts[piece + 1]])
+        return pd.read_csv(rows, engine="c", comment=None, encoding="utf-8", **kwargs)
+
+    try:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            frames = list(pool.map(parse, range(threads)))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError, csv.Error, UnicodeError):
+        return None
+    # A piece of blank lines only has no rows (and text columns): it adds nothing.
+    frames = [frame for frame in frames if len(frame)] or frames[:1]
+    dtypes = list(frames[0].dtypes)
+    for frame in frames:  # pieces
+        if not isinstance(frame.index, pd.RangeIndex) or list(frame.dtypes) != dtypes:
+            return None
+    if any(dtype.kind not in "iuf" for dtype in dtypes):
+        return None
+    return pd.concat(frames, ignore_index=True)
 
 
 def _check_header_names(file: TextFile, header: HeaderInfo, columns: list[str]) -> None:
