@@ -360,6 +360,87 @@ def _closed_rom(kin: Kinematics, descent: Phase, lift: Phase, rom: float, *, max
     return (w_descent * rom + w_back * back) / (w_descent + w_back)
 
 
+def _straighten_descents(
+    kin: Kinematics,
+    phases: tuple[np.ndarray, ...],
+    *,
+    min_window_s: float = 3.0,
+    max_window_s: float = 16.0,
+    lift_agreement_m: float = 0.03,
+    max_lift_gap_s: float = 6.0,
+    max_correction_m_s: float = 0.03,
+) -> np.ndarray | None:
+    """The velocity with each slow descent's bowed error removed, or ``None`` when no descent qualifies.
+
+    An accelerometer offset wanders by a few tenths of a milli-g in the
+    10-12 s of a negative.  Pinned to zero at the rests either side, the
+    velocity then carries an error bowed like an arch: none at the ends,
+    up to 0.01-0.02 m/s in the middle, enough to dip a 0.035 m/s cruise
+    under the 0.02 m/s threshold and end the descent seconds early.  An
+    offset changing linearly over the window from a descent's start to the
+    next lift's start (``T`` long) gives exactly that arch,
+    ``e(s) = c/2 * s * (s - T)``, whose integral ``-c T^3 / 12`` is how far
+    the window's displacement misses the height the bar came down.  That
+    height is what the lifts either side climb: the lift before the window
+    ends at the top the descent leaves, the one after starts at the bottom
+    it reaches.  The arch is taken out only where both lifts exist, are
+    free of data gaps, agree within ``lift_agreement_m`` (a set's first
+    descent, a partial lockout or a jump to a lower top says nothing
+    certain), the lift before ends at most ``max_lift_gap_s`` before the
+    window, the window lasts ``min_window_s`` to ``max_window_s``, the
+    descent reads short of the lifts (the way the arch errs; a window read
+    too long most often starts early, in a hold that drifts, where the
+    model's rest at the start is not there) and the arch's height is at
+    most ``max_correction_m_s``.  Descents that one
+    phase-threshold crossing split in two are one window, since the window
+    runs to the next lift.
+    """
+    fs = kin.sample_rate_hz
+    velocity = np.nan_to_num(kin.velocity_m_s)
+    starts, ends, kinds, _ = phases
+    lifts = np.flatnonzero(kinds > 0)
+    csum = running_sum(velocity)
+    out = None
+    for before, after in zip(lifts[:-1], lifts[1:]):  # consecutive lifts, not samples
+        descents = np.flatnonzero(kinds[before + 1 : after] < 0)
+        if descents.size == 0:
+            continue
+        lo, hi = int(starts[before + 1 + descents[0]]), int(starts[after])
+        window_s = (hi - lo) / fs
+        if not min_window_s <= window_s <= max_window_s or (lo - ends[before]) / fs > max_lift_gap_s:
+            continue
+        if kin.gap[starts[before] : hi + 1].any() or kin.gap[starts[after] : ends[after] + 1].any():
+            continue
+        climbs = [(csum[ends[k]] - csum[starts[k]]) / fs for k in (before, after)]
+        if min(climbs) <= 0 or abs(climbs[0] - climbs[1]) > lift_agreement_m:
+            continue
+        missed = (csum[hi] - csum[lo]) / fs + 0.5 * (climbs[0] + climbs[1])
+        if missed <= 0:
+            # Read as coming further down than the lifts climb: not the
+            # arch's doing, most often a window that starts early, in a
+            # hold that drifts (an unsteady hand-off), so not at rest.
+            continue
+        curvature = -12.0 * missed / window_s**3
+        if abs(curvature) * window_s**2 / 8 > max_correction_m_s:
+            continue
+        if out is None:
+            out = velocity.copy()
+        elapsed = np.arange(hi - lo) / fs
+        out[lo:hi] -= 0.5 * curvature * elapsed * (elapsed - window_s)
+    return out
+
+
+def _with_velocity(
+    kin: Kinematics, velocity: np.ndarray, valid: np.ndarray, block: np.ndarray, segmenter: PhaseSegmenter
+) -> Kinematics:
+    """``kin`` with a new velocity (NaN outside ``valid``) and its displacement; ``segmenter`` re-run on it."""
+    fs = kin.sample_rate_hz
+    segmenter.detect(kin.time_s, velocity, valid=valid, sample_rate_hz=fs)
+    return replace(
+        kin, velocity_m_s=np.where(valid, velocity, np.nan), displacement_m=integrate_by_block(velocity, block, fs)
+    )
+
+
 def _bridged(values: np.ndarray) -> np.ndarray:
     """Values with NaN stretches (a data gap inside a phase) filled linearly."""
     finite = np.isfinite(values)
@@ -1675,24 +1756,14 @@ def analyze(
         lead_kind=-1 if top_first else 0, drop_acc_g=settings.drop_acc_g, drop_min_s=settings.drop_min_duration_s,
     )
     if restored is not None:
-        kinematics = replace(
-            kinematics,
-            velocity_m_s=np.where(valid, restored, np.nan),
-            displacement_m=integrate_by_block(restored, state.uniform.block, fs),
-        )
-        segmenter.detect(kinematics.time_s, restored, valid=valid, sample_rate_hz=fs)
+        kinematics = _with_velocity(kinematics, restored, valid, state.uniform.block, segmenter)
         diagnostics["restored_phases"] = True
 
     # (2) Long stretches without rests (continuous sets): zero velocity where
     # the bar turns, then piecewise-linear drift with knots at the reversals
     # from position closure.
     velocity = pin_reversals(np.nan_to_num(kinematics.velocity_m_s), kinematics.still, valid, fs)
-    kinematics = replace(
-        kinematics,
-        velocity_m_s=np.where(valid, velocity, np.nan),
-        displacement_m=integrate_by_block(velocity, state.uniform.block, fs),
-    )
-    segmenter.detect(kinematics.time_s, velocity, valid=valid, sample_rate_hz=fs)
+    kinematics = _with_velocity(kinematics, velocity, valid, state.uniform.block, segmenter)
     starts, ends, kinds, _ = segmenter.phases_
     reversal_index, reversal_kind = reversals_between(starts, ends, kinds)
     if reversal_index.size >= 3:
@@ -1706,6 +1777,12 @@ def analyze(
             displacement_m=integrate_by_block(velocity, state.uniform.block, fs),
         )
         segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid, sample_rate_hz=fs)
+    # (3) With a gyroscope, the bowed velocity error of slow descents,
+    # measured against the height the neighbouring lifts climb.
+    if state.uniform.gyr_rads is not None:
+        straightened = _straighten_descents(kinematics, segmenter.phases_)
+        if straightened is not None:
+            kinematics = _with_velocity(kinematics, straightened, valid, state.uniform.block, segmenter)
     diagnostics["still_fraction"] = float(kinematics.still.mean())
     segments = _settle_boundaries(segmenter.sets_, kinematics, detrend_calm=state.uniform.gyr_rads is None)
     reps = rep_table(kinematics, segments, settings)
