@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from eccentric_sense.analysis import analyze
-from eccentric_sense.io._text import READ_THREADS_ENV, read_threads
+from eccentric_sense.io import READ_THREADS_ENV, read_threads
 from eccentric_sense.io.canonical import write_recording
 from eccentric_sense.recording import Recording
 from eccentric_sense.simulate import SetSpec, simulate_session

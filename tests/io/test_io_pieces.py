@@ -139,3 +139,26 @@ def test_missing_value_words_in_every_piece_mean_missing_as_in_one_parse(tmp_pat
     assert magnetometer.dtype.kind == "f"
     np.testing.assert_array_equal(np.flatnonzero(np.isnan(magnetometer)), gaps)
     assert magnetometer[349] == 349.5 and magnetometer[351] == 351.5
+
+
+def test_a_table_with_a_text_column_is_parsed_once(
+    tmp_path: Path, small_pieces: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A column of text (the clock-time column of a MetaBase export, here a
+    # label) makes the pieces useless; the first rows show it, so the table
+    # is not parsed in pieces first and then again in one go.
+    monkeypatch.setattr(_text, "_PROBE_BYTES", 512)
+    rows = [f"{i / 100:.6f},0,0,1,0,0,0,rep{i // 50}" for i in range(400)]
+    path = write(tmp_path / "label.csv", CANONICAL_HEADER + ",label\n" + "\n".join(rows) + "\n")
+    parsed_rows: list[int] = []
+    read_csv = pd.read_csv
+
+    def counting_read_csv(*args: object, **kwargs: object) -> pd.DataFrame:
+        frame = read_csv(*args, **kwargs)
+        parsed_rows.append(len(frame))
+        return frame
+
+    monkeypatch.setattr(_text.pd, "read_csv", counting_read_csv)
+    recording = read_recording(path)
+    assert list(recording.extra["label"][:2]) == ["rep0", "rep0"]
+    assert sum(rows_parsed >= 100 for rows_parsed in parsed_rows) == 1, parsed_rows

@@ -43,6 +43,8 @@ _HEAD_CHARS = 64 * 1024
 #: Tables of at least this many bytes per thread are parsed in pieces on
 #: several threads (see :func:`_read_in_pieces`); smaller ones in one go.
 _PIECE_MIN_BYTES = 4 * 1024 * 1024
+#: How much of a large table is parsed first to see whether every column holds numbers.
+_PROBE_BYTES = 64 * 1024
 #: Environment variable setting the number of parsing threads ("1": one).
 READ_THREADS_ENV = "ECCENTRIC_SENSE_READ_THREADS"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -426,6 +428,17 @@ def _read_in_pieces(
             return None
         kwargs.update(header=None, names=names)
         start = header_end
+    # A column of text (the clock-time column of MetaBase and WitMotion
+    # exports) would make the pieces useless and the table parsed twice:
+    # the first rows tell, before the pieces are parsed.
+    view = memoryview(data)  # pieces of the bytes without copies
+    probe_end = data.find(b"\n", start + _PROBE_BYTES) + 1
+    try:
+        probe = pd.read_csv(io.BytesIO(view[start : probe_end or len(data)]), engine="c", **kwargs)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError, csv.Error, UnicodeError):
+        return None
+    if any(dtype.kind not in "iuf" for dtype in probe.dtypes):
+        return None
     cuts = [start]
     for k in range(1, threads):  # pieces, not samples
         cut = data.find(b"\n", start + k * (len(data) - start) // threads) + 1
@@ -435,7 +448,6 @@ def _read_in_pieces(
     threads = len(cuts) - 1
     if threads < 2:
         return None
-    view = memoryview(data)
 
     def parse(piece: int) -> pd.DataFrame:
         rows = io.BytesIO(view[cuts[piece] : cuts[piece + 1]])
