@@ -369,6 +369,9 @@ def _straighten_descents(
     lift_agreement_m: float = 0.03,
     max_lift_gap_s: float = 6.0,
     max_correction_m_s: float = 0.03,
+    first_lift_horizon_s: float = 120.0,
+    first_lift_support: int = 3,
+    split_descent_s: float = 1.0,
 ) -> np.ndarray | None:
     """The velocity with each slow descent's bowed error removed, or ``None`` when no descent qualifies.
 
@@ -394,26 +397,52 @@ def _straighten_descents(
     most ``max_correction_m_s``.  Descents that one
     phase-threshold crossing split in two are one window, since the window
     runs to the next lift.
+
+    A set's first descent (no lift before it, or none within
+    ``max_lift_gap_s``: a negative-only set starts at the hand-off) has
+    only the lift after it.  Its climb stands for the height when it
+    agrees within ``lift_agreement_m`` with the median climb of the lifts
+    starting within ``first_lift_horizon_s`` of it (``first_lift_support``
+    of them at least, itself included): one lift alone may be a partial
+    one.  The window then starts at the last descent before that lift,
+    unless a descent ending less than ``split_descent_s`` before it was
+    split from it (the window's start would not be at rest).
     """
     fs = kin.sample_rate_hz
     velocity = np.nan_to_num(kin.velocity_m_s)
     starts, ends, kinds, _ = phases
     lifts = np.flatnonzero(kinds > 0)
     csum = running_sum(velocity)
+    climbs_all = (csum[ends[lifts]] - csum[starts[lifts]]) / fs
     out = None
-    for before, after in zip(lifts[:-1], lifts[1:]):  # consecutive lifts, not samples
-        descents = np.flatnonzero(kinds[before + 1 : after] < 0)
+    for j, after in enumerate(lifts):  # lifts, not samples
+        before = int(lifts[j - 1]) if j > 0 else -1
+        descents = np.flatnonzero(kinds[before + 1 : after] < 0) + before + 1
         if descents.size == 0:
             continue
-        lo, hi = int(starts[before + 1 + descents[0]]), int(starts[after])
+        lo, hi = int(starts[descents[0]]), int(starts[after])
+        paired = before >= 0 and (lo - ends[before]) / fs <= max_lift_gap_s
+        if not paired:  # the set's first descent: the last one before the lift
+            last = int(descents[-1])
+            if last > 0 and kinds[last - 1] < 0 and (starts[last] - ends[last - 1]) / fs < split_descent_s:
+                continue
+            lo = int(starts[last])
         window_s = (hi - lo) / fs
-        if not min_window_s <= window_s <= max_window_s or (lo - ends[before]) / fs > max_lift_gap_s:
+        if not min_window_s <= window_s <= max_window_s:
             continue
-        if kin.gap[starts[before] : hi + 1].any() or kin.gap[starts[after] : ends[after] + 1].any():
+        if kin.gap[(starts[before] if paired else lo) : hi + 1].any() or kin.gap[starts[after] : ends[after] + 1].any():
             continue
-        climbs = [(csum[ends[k]] - csum[starts[k]]) / fs for k in (before, after)]
+        if paired:
+            climbs = [climbs_all[j - 1], climbs_all[j]]
+        else:
+            soon = (starts[lifts] >= starts[after]) & (starts[lifts] <= starts[after] + first_lift_horizon_s * fs)
+            if soon.sum() < first_lift_support:
+                continue
+            climbs = [climbs_all[j], float(np.median(climbs_all[soon]))]
         if min(climbs) <= 0 or abs(climbs[0] - climbs[1]) > lift_agreement_m:
             continue
+        if not paired:
+            climbs = [climbs[0], climbs[0]]  # the median only vouches for this lift's climb
         missed = (csum[hi] - csum[lo]) / fs + 0.5 * (climbs[0] + climbs[1])
         if missed <= 0:
             # Read as coming further down than the lifts climb: not the

@@ -129,3 +129,56 @@ def test_a_bowed_negative_split_by_its_arch_is_measured_whole() -> None:
     measured = result.reps.set_index(np.round(result.reps[C.ECC_START_S]).astype(int))
     for start, duration in zip(np.round(truth[C.ECC_START_S]).astype(int), truth[C.ECC_DURATION_S]):
         assert measured.loc[start, C.ECC_DURATION_S] == pytest.approx(duration, abs=0.25)
+
+
+def _negative_only(n_lifts: int = 3, *, first_lift_m: float = LIFT_M):
+    """A negative-only set: hand-off, then (negative, pause, lift, hold) ``n_lifts`` times, rest.
+
+    Returns the true velocity and the window of the set's first negative
+    (its start to the first lift's start).  No lift comes before it.
+    """
+    rest, hold, pause = np.zeros(int(2 * FS)), np.zeros(int(1.5 * FS)), np.zeros(int(1 * FS))
+    parts = [rest, hold]
+    for k in range(n_lifts):
+        parts += [-_move(LIFT_M, 11.0, 1.0), pause, _move(first_lift_m if k == 0 else LIFT_M, 1.2, 0.6), hold]
+    parts.append(rest)
+    lo = rest.size + hold.size
+    hi = lo + parts[2].size + pause.size
+    return np.concatenate(parts), slice(lo, hi)
+
+
+def test_a_sets_first_negative_is_measured_against_the_lifts_after_it() -> None:
+    # No lift before the hand-off: the first lift's climb stands for the
+    # height when the set's lifts agree on it.
+    truth, window = _negative_only()
+    read = truth + _arch(truth.size, window, 0.012)
+    phases = _phases(read)
+    assert phases[2].tolist() == [-1, 1, -1, 1, -1, 1]
+    straightened = _straighten_descents(_kinematics(read), phases)
+    assert straightened is not None
+    assert np.max(np.abs(straightened - truth)) < 0.002
+    assert -np.sum(straightened[window]) / FS == pytest.approx(LIFT_M, abs=0.005)
+
+
+@pytest.mark.parametrize("case", ["two lifts only", "first lift partial", "split descent"])
+def test_a_first_negative_without_support_is_left_alone(case: str) -> None:
+    truth, window = _negative_only(
+        n_lifts=2 if case == "two lifts only" else 3,
+        first_lift_m=LIFT_M - 0.05 if case == "first lift partial" else LIFT_M,
+    )
+    read = truth + _arch(truth.size, window, 0.012)
+    starts, ends, kinds, travel = _phases(read)
+    if case == "split descent":
+        # A descent that ended 0.5 s before the first one began: the
+        # window's start would be part of a longer negative, not at rest.
+        lo = int(starts[0])
+        starts, ends = np.r_[lo - int(2.0 * FS), starts], np.r_[lo - int(0.5 * FS), ends]
+        kinds, travel = np.r_[-1, kinds], np.r_[-0.05, travel]
+    straightened = _straighten_descents(_kinematics(read), (starts, ends, kinds, travel))
+    # The later negatives, between two lifts, may be touched; the first is not.
+    assert straightened is None or np.array_equal(straightened[window], read[window])
+    if case == "two lifts only":  # with a third lift the same negative is straightened
+        support, support_window = _negative_only(n_lifts=3)
+        bowed = support + _arch(support.size, support_window, 0.012)
+        fixed = _straighten_descents(_kinematics(bowed), _phases(bowed))
+        assert fixed is not None and not np.array_equal(fixed[support_window], bowed[support_window])
