@@ -12,6 +12,7 @@ from eccentric_sense.pipeline.vertical import (
     _rotation_matrices,
     _rotvec_quaternions,
     _settled,
+    gravity_reading_model,
     horizontal_acceleration,
     lowpass_zero_phase,
     vertical_acceleration,
@@ -303,12 +304,19 @@ def test_gyro_aided_vertical_keeps_the_rests_fit_when_the_rolling_fit_is_not_phy
     t, a, acc, gyr, rests = _rolling_cruise(lift_mps2=0.6)
     block = np.zeros(t.size, dtype=np.intp)
     rests_only = GyroAidedVertical().estimate(acc, gyr, rests, block, FS)
-    guarded = GyroAidedVertical().estimate(acc, gyr, rests, block, FS, reading_quiet=np.ones(t.size, dtype=bool))
+    # The limit on the offset vector's length alone (the pieces' own limit,
+    # 0.05 g from their median, would drop the 0.06 g cruise before the fit).
+    guarded = GyroAidedVertical(max_piece_deviation_mps2=np.inf).estimate(
+        acc, gyr, rests, block, FS, reading_quiet=np.ones(t.size, dtype=bool)
+    )
     np.testing.assert_array_equal(guarded.vertical_, rests_only.vertical_)
-    unguarded = GyroAidedVertical(max_reading_offset_mps2=np.inf).estimate(
+    unguarded = GyroAidedVertical(max_reading_offset_mps2=np.inf, max_piece_deviation_mps2=np.inf).estimate(
         acc, gyr, rests, block, FS, reading_quiet=np.ones(t.size, dtype=bool)
     )
     assert not np.array_equal(unguarded.vertical_, rests_only.vertical_)
+    # With both limits, the cruise is not fooled either.
+    default = GyroAidedVertical().estimate(acc, gyr, rests, block, FS, reading_quiet=np.ones(t.size, dtype=bool))
+    assert np.max(np.abs(default.vertical_ - a)) <= np.max(np.abs(rests_only.vertical_ - a)) + 0.01
 
 
 def test_a_continuous_curl_set_takes_the_pose_at_the_bottom_pause_not_only_at_the_holds():
@@ -377,3 +385,66 @@ def test_a_fast_spin_is_not_read_as_a_stop_harder_than_free_fall(fs):
     quiet = (t < 2.9) | (t > 3.4)
     vertical = vertical_acceleration(acc, AccelerometerCalibration(np.zeros(3), G, 1), quiet, fs)
     assert np.max(np.abs(vertical)) < 0.05
+
+
+def _reading_pieces(poses_deg, readings_extra_mps2, counts, *, offsets=(0.05, 0.12, -0.04), piece: int = 50):
+    """``counts`` quiet pieces at each pose (tilt about x, degrees), reading ``r0 + b . u`` plus an extra.
+
+    Returns magnitude, up_sensor and quiet arrays with a one-sample gap
+    between pieces (so every piece is its own quiet run), and ``b``.
+    """
+    b = np.asarray(offsets)
+    magnitude, up, quiet = [], [], []
+    for pose, extra, count in zip(poses_deg, readings_extra_mps2, counts):
+        u = Rotation.from_euler("x", pose, degrees=True).apply([0.0, 0.0, 1.0])
+        for _ in range(count):
+            magnitude += [np.full(piece, G + u @ b + extra), [0.0]]
+            up += [np.tile(u, (piece, 1)), u[None, :]]
+            quiet += [np.ones(piece, bool), [False]]
+    return np.concatenate(magnitude), np.concatenate(up), np.concatenate(quiet), b
+
+
+def test_a_steadily_accelerating_piece_at_a_pose_of_its_own_does_not_set_the_offsets():
+    # Rests at two poses, and one stretch at a third pose that passed as
+    # quiet while accelerating steadily at 0.8 m/s^2 (a 400 Hz row analysed
+    # at 100 Hz, development draw 17, case 3).  Fitted with the rests, that
+    # piece alone sets an offset vector of its own; left out as a reading
+    # 0.8 m/s^2 from the others, the rests' offsets come back.
+    magnitude, up, quiet, b = _reading_pieces([0.0, 20.0, 60.0], [0.0, 0.0, -0.8], [4, 4, 1])
+    _, swayed = gravity_reading_model(magnitude, up, quiet, piece=50)
+    _, kept = gravity_reading_model(magnitude, up, quiet, piece=50, max_piece_deviation_mps2=0.5)
+    truth_in_roll_plane = b[1:]  # a tilt about x moves "up" in the y-z plane only
+    assert np.linalg.norm(swayed[1:] - truth_in_roll_plane) > 0.3
+    assert np.linalg.norm(kept[1:] - truth_in_roll_plane) < 0.1
+
+
+def test_offsets_that_change_the_reading_by_less_than_the_limit_are_all_used():
+    # Three poses of rests whose readings differ only by the offsets (up to
+    # 0.2 m/s^2 apart): the limit leaves every piece in, and the fit is the
+    # one without it.
+    magnitude, up, quiet, b = _reading_pieces([0.0, 45.0, 90.0], [0.0, 0.0, 0.0], [4, 4, 4], offsets=(0.0, 0.2, -0.05))
+    spread = np.ptp([magnitude[quiet][i * 200] for i in range(3)])
+    assert spread > 0.1
+    plain = gravity_reading_model(magnitude, up, quiet, piece=50)
+    limited = gravity_reading_model(magnitude, up, quiet, piece=50, max_piece_deviation_mps2=0.5)
+    assert limited[0] == plain[0]
+    np.testing.assert_array_equal(limited[1], plain[1])
+
+
+def test_a_row_whose_last_descent_passed_as_quiet_keeps_its_lift_speeds():
+    # Development draw 17, case 3: a clean 400 Hz row, analysed at 100 Hz.
+    # 0.3 s of its last descent (steady 0.8 m/s^2) passed as
+    # accelerometer-quiet at a pose of its own; fitted, it set a
+    # 0.8 m/s^2 offset vector, the set was paired
+    # descent-first and its lifts read 0.1-0.2 m/s slow.
+    from eccentric_sense import columns as C
+    from eccentric_sense.analysis import analyze
+    from eccentric_sense.simulate import heldout_suite
+
+    simulated = heldout_suite(17, 4)[3].simulate()
+    result = analyze(simulated.recording, exercise="row")
+    truth = simulated.truth_reps
+    assert len(result.reps) == len(truth)
+    assert (result.reps[C.CON_START_S] < result.reps[C.ECC_START_S]).all()  # lift first, as in the truth
+    speed_error = np.abs(result.reps[C.CON_PEAK_VELOCITY].to_numpy() - truth[C.CON_PEAK_VELOCITY].to_numpy())
+    assert speed_error.max() < 0.05
