@@ -448,3 +448,21 @@ def test_a_row_whose_last_descent_passed_as_quiet_keeps_its_lift_speeds():
     assert (result.reps[C.CON_START_S] < result.reps[C.ECC_START_S]).all()  # lift first, as in the truth
     speed_error = np.abs(result.reps[C.CON_PEAK_VELOCITY].to_numpy() - truth[C.CON_PEAK_VELOCITY].to_numpy())
     assert speed_error.max() < 0.05
+
+
+def test_a_pose_the_rests_visit_is_no_stray_however_far_its_reading():
+    # Five rests upright and one upside down: the offsets make the two
+    # poses read 0.6 m/s^2 apart.  Measured against the pieces' median, the
+    # upside-down piece would be a stray and the offsets along the bar's
+    # turn would be lost (a 200 Hz curl, development draw 48, case 12, read
+    # its first set 2-7 cm long that way); measured against what the rests
+    # read at its pose, it is kept.
+    magnitude, up, quiet, b = _reading_pieces([0.0, 180.0], [0.0, 0.0], [5, 1], offsets=(0.0, 0.0, 0.3))
+    rests_fit = gravity_reading_model(magnitude, up, quiet, piece=50)
+    by_median = gravity_reading_model(magnitude, up, quiet, piece=50, max_piece_deviation_mps2=0.5)
+    by_rests = gravity_reading_model(
+        magnitude, up, quiet, piece=50, max_piece_deviation_mps2=0.5, reference_model=rests_fit
+    )
+    assert abs(by_median[1][2] - b[2]) > 0.2  # the turn's offset lost
+    np.testing.assert_array_equal(by_rests[1], rests_fit[1])
+    assert abs(by_rests[1][2] - b[2]) < 0.1

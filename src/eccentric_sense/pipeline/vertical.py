@@ -55,7 +55,7 @@ def gravity_reading_model(
     piece: int,
     bias_scale_mps2: float = 0.5,
     max_piece_deviation_mps2: float | None = None,
-    reference_mps2: float | None = None,
+    reference_model: tuple[float, np.ndarray] | None = None,
     max_stray_fraction: float = 0.2,
 ) -> tuple[float, np.ndarray]:
     """How the sensor's reading of gravity depends on its orientation.
@@ -74,8 +74,9 @@ def gravity_reading_model(
     the descent) are not absorbed.
 
     ``max_piece_deviation_mps2`` (optional) leaves out pieces whose mean
-    reading is further than that from ``reference_mps2`` (the reading at
-    the rests; the pieces' median if not given), when they are at most
+    reading is further than that from what ``reference_model`` (an
+    ``(r0, b)`` fitted on the rests) predicts at their pose (from the
+    pieces' median if not given), when they are at most
     ``max_stray_fraction`` of the pieces and at least four pieces remain.
     A piece of steady acceleration can pass as quiet
     (the quiet test measures how much the reading varies, not its level);
@@ -98,8 +99,11 @@ def gravity_reading_model(
     m = (csum_m[pieces[:, 1]] - csum_m[pieces[:, 0]]) / length
     u = (csum_u[pieces[:, 1]] - csum_u[pieces[:, 0]]) / length[:, None]
     if max_piece_deviation_mps2 is not None:
-        reference = float(np.median(m)) if reference_mps2 is None else reference_mps2
-        keep = np.abs(m - reference) <= max_piece_deviation_mps2
+        if reference_model is None:
+            expected = np.full(m.size, np.median(m))
+        else:
+            expected = reference_model[0] + u @ reference_model[1]
+        keep = np.abs(m - expected) <= max_piece_deviation_mps2
         # A few strays only: when many pieces stray, the model itself does
         # not hold there, and dropping them would leave a fit that looks
         # physical without being so (the caller's offset limit judges it).
@@ -620,7 +624,7 @@ class GyroAidedVertical:
         the fit on the rests alone is kept.
     max_piece_deviation_mps2
         Pieces of ``reading_quiet`` whose mean reading is further than this
-        from the rests' median reading are left out of that fit when they
+        from what the rests' fit predicts at their pose are left out of that fit when they
         are a few strays, at most a fifth of the pieces (see
         :func:`gravity_reading_model`): 0.05 g.  A 400 Hz row analysed at
         100 Hz had 0.3 s of steady 0.8 m/s^2 acceleration pass as quiet at
@@ -695,21 +699,23 @@ class GyroAidedVertical:
             up_sensor[lo:hi] = _apply_matrices(matrices, g_unit, inverse=True)
             piece = max(int(self.piece_s * fs), 2)
             fitted = None
+            rests_fit = gravity_reading_model(along, up_sensor[lo:hi], quiet[lo:hi], piece=piece)
             if reading_quiet is not None:
                 # The poses a slow negative rolls through, when that fit stays
                 # physical; else (rolls the gyroscope could not follow, say)
-                # the rests alone.
-                # Measured against the rests' reading: when a long steady
-                # acceleration passes as quiet, its pieces can be the many.
-                rests = quiet[lo:hi]
+                # the rests alone.  Strays are measured against what the
+                # rests read at their pose: when a long steady acceleration
+                # passes as quiet its pieces can be the many, and a curl's
+                # poses differ by the offsets (a median of the pieces called
+                # a far pose a stray).
                 fitted = gravity_reading_model(
                     along, up_sensor[lo:hi], reading_quiet[lo:hi], piece=piece,
                     max_piece_deviation_mps2=self.max_piece_deviation_mps2,
-                    reference_mps2=float(np.median(along[rests])) if rests.any() else None,
+                    reference_model=rests_fit if quiet[lo:hi].any() else None,
                 )
                 if np.linalg.norm(fitted[1]) > self.max_reading_offset_mps2:
                     fitted = None
-            r0, b = fitted if fitted is not None else gravity_reading_model(along, up_sensor[lo:hi], quiet[lo:hi], piece=piece)
+            r0, b = fitted if fitted is not None else rests_fit
             g_norm = r0 + up_sensor[lo:hi] @ b
             self.reading_bias_mps2_ = b
             # The reading of gravity is removed as an offset (see
