@@ -387,10 +387,10 @@ def _straighten_descents(
     height is what the lifts either side climb: the lift before the window
     ends at the top the descent leaves, the one after starts at the bottom
     it reaches.  The arch is taken out only where both lifts exist, are
-    free of data gaps, agree within ``lift_agreement_m`` (a set's first
-    descent, a partial lockout or a jump to a lower top says nothing
-    certain), the lift before ends at most ``max_lift_gap_s`` before the
-    window, the window lasts ``min_window_s`` to ``max_window_s``, the
+    free of data gaps, agree within ``lift_agreement_m`` (a partial
+    lockout or a jump to a lower top says nothing certain), the lift
+    before ends at most ``max_lift_gap_s`` before the window (else the
+    descent is a set's first, below), the window lasts ``min_window_s`` to ``max_window_s``, the
     descent reads short of the lifts (the way the arch errs; a window read
     too long most often starts early, in a hold that drifts, where the
     model's rest at the start is not there) and the arch's height is at
@@ -433,17 +433,18 @@ def _straighten_descents(
         if kin.gap[(starts[before] if paired else lo) : hi + 1].any() or kin.gap[starts[after] : ends[after] + 1].any():
             continue
         if paired:
-            climbs = [climbs_all[j - 1], climbs_all[j]]
+            vouch = climbs_all[j - 1]
         else:
             soon = (starts[lifts] >= starts[after]) & (starts[lifts] <= starts[after] + first_lift_horizon_s * fs)
             if soon.sum() < first_lift_support:
                 continue
-            climbs = [climbs_all[j], float(np.median(climbs_all[soon]))]
-        if min(climbs) <= 0 or abs(climbs[0] - climbs[1]) > lift_agreement_m:
+            vouch = float(np.median(climbs_all[soon]))
+        if min(climbs_all[j], vouch) <= 0 or abs(climbs_all[j] - vouch) > lift_agreement_m:
             continue
-        if not paired:
-            climbs = [climbs[0], climbs[0]]  # the median only vouches for this lift's climb
-        missed = (csum[hi] - csum[lo]) / fs + 0.5 * (climbs[0] + climbs[1])
+        # The height the window comes down: both lifts' mean, or for a first
+        # descent the lift after it (the median only vouches for its climb).
+        height = 0.5 * (vouch + climbs_all[j]) if paired else climbs_all[j]
+        missed = (csum[hi] - csum[lo]) / fs + height
         if missed <= 0:
             # Read as coming further down than the lifts climb: not the
             # arch's doing, most often a window that starts early, in a

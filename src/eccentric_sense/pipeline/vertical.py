@@ -624,8 +624,8 @@ class GyroAidedVertical:
         the fit on the rests alone is kept.
     max_piece_deviation_mps2
         Pieces of ``reading_quiet`` whose mean reading is further than this
-        from what the rests' fit predicts at their pose are left out of that fit when they
-        are a few strays, at most a fifth of the pieces (see
+        from what the rests' fit predicts at their pose are left out of
+        that fit when they are a few strays, at most a fifth of the pieces (see
         :func:`gravity_reading_model`): 0.05 g.  A 400 Hz row analysed at
         100 Hz had 0.3 s of steady 0.8 m/s^2 acceleration pass as quiet at
         a pose of its own; the fit gave it an offset of 0.8 m/s^2 and the
