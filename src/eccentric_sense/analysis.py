@@ -35,6 +35,7 @@ from .pipeline.drift import (
     DriftCorrectedIntegration,
     closure_pairs,
     estimate_bias_from_closure,
+    hold_rests,
     integrate_by_block,
     pin_reversals,
     refine_by_closure,
@@ -198,6 +199,11 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
     # back at least as well: its height over the long rests spreads no more
     # than without them.
     turns = turn_rests(vertical, quiet & valid, fs)
+    # An unsteady hand-off is no quiet stretch, but a hold all the same: from
+    # here on it counts as quiet, and as a rest like the turns.
+    holds = hold_rests(vertical, quiet & valid, fs) & valid
+    quiet = quiet | holds
+    turns = turns | holds
     if uniform.gyr_rads is not None:
         integration = DriftCorrectedIntegration().estimate(vertical, quiet, fs, uniform.block, known_rest=turns, lost=uniform.lost)
     else:

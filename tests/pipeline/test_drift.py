@@ -5,7 +5,14 @@ import pytest
 
 from scipy.integrate import cumulative_trapezoid
 
-from eccentric_sense.pipeline.drift import DriftCorrectedIntegration, _cumtrapz, pin_reversals, refine_by_closure, turn_rests
+from eccentric_sense.pipeline.drift import (
+    DriftCorrectedIntegration,
+    _cumtrapz,
+    hold_rests,
+    pin_reversals,
+    refine_by_closure,
+    turn_rests,
+)
 
 FS = 100.0
 
@@ -253,6 +260,103 @@ def test_turn_rests_ignore_bursts_that_change_the_speed():
     acc = np.gradient(v_true) * FS
     quiet = _quiet_where_no_acceleration(v_true)
     assert not turn_rests(acc, quiet, FS).any()
+
+
+def _bob(seconds: float) -> np.ndarray:
+    """The vertical velocity of an unsteady hold: a 2 mm bob, about 0.01 m/s."""
+    n = int(seconds * FS)
+    return 0.01 * np.sin(2 * np.pi * np.arange(n) / (0.6 * FS))
+
+
+def _unsteady_negative_only(bias: float):
+    """Rest, lift, unsteady hand-off, negative (speed-up, cruise, brake), unsteady pause, lift, rest.
+
+    The sway of the unsteady stretches keeps them from being quiet, and so
+    does the speed-up into the cruise and the braking out of it: each lift
+    lies in a burst that ends (or starts) in the cruise.  Returns the
+    measured acceleration, the quiet mask and the slices of the stretches.
+    """
+    rest, hold, pause = np.zeros(int(3 * FS)), _bob(2.0), _bob(1.5)
+    ramp = 0.04 * _smooth_step(int(0.5 * FS))
+    descent = -np.concatenate([ramp, np.full(int(8 * FS), 0.04), ramp[::-1]])
+    travel = -descent.sum() / FS
+    parts = [rest, _lift(travel, 0.8), hold, descent, pause, _lift(travel, 0.8), rest]
+    v_true = np.concatenate(parts)
+    edges = np.cumsum([0] + [p.size for p in parts])
+    acc = np.gradient(v_true) * FS + bias + np.random.default_rng(2).normal(0, 0.01, v_true.size)
+    quiet = _quiet_where_no_acceleration(v_true)
+    for k in (2, 4):  # the sway
+        quiet[edges[k] : edges[k + 1]] = False
+    stretch = {name: slice(edges[k], edges[k + 1]) for k, name in enumerate(["rest", "lift", "hold", "descent", "pause", "lift2", "rest2"])}
+    return acc, quiet, stretch
+
+
+@pytest.mark.parametrize("bias", [0.0, 0.004, -0.006])
+def test_hold_rests_find_an_unsteady_hand_off_and_pause_that_turn_rests_cannot(bias):
+    acc, quiet, stretch = _unsteady_negative_only(bias)
+    hold, pause, cruise = stretch["hold"], stretch["pause"], slice(stretch["descent"].start + int(0.6 * FS), stretch["descent"].stop - int(0.6 * FS))
+    # Each lift's burst runs into (or out of) the cruise: no turn is found there.
+    turns = turn_rests(acc, quiet, FS)
+    assert not turns[hold].any() and not turns[pause].any()
+    holds = hold_rests(acc, quiet, FS)
+    # The hold once the lift's braking leaves the flat window (0.25 s), and
+    # the pause until the next lift enters it.
+    assert holds[hold.start + int(0.3 * FS) : hold.start + int(0.6 * FS)].all()
+    assert holds[pause.stop - int(0.6 * FS) : pause.stop - int(0.3 * FS)].all()
+    assert holds[stretch["rest"].stop - int(0.3 * FS) : stretch["rest"].stop - 2].all()  # the rest before the lift
+    assert holds[stretch["rest2"].start + 2 : stretch["rest2"].start + int(0.3 * FS)].all()  # and after it
+    assert not holds[stretch["descent"]].any()
+    assert not holds[cruise].any()
+    assert not holds[stretch["lift"]].any() and not holds[stretch["lift2"]].any()
+
+
+def test_hold_rests_ignore_a_cruise_a_missed_catch_brings_back_to_the_starting_speed():
+    # A negative that drops and is caught hard: the integration misses
+    # 0.07 m/s of the fall (50 Hz, an impact), so the cruise after the catch
+    # reads as "back at the starting speed" after 20 cm of travel.  Down,
+    # not up: no lift, so no hold.
+    rest = np.zeros(int(3 * FS))
+    ease = 0.07 * _smooth_step(int(0.4 * FS))
+    fall = 1.2 * np.sin(np.pi * (np.arange(int(0.3 * FS)) + 0.5) / int(0.3 * FS))
+    v_true = -np.concatenate([rest, ease, np.full(int(0.5 * FS), 0.07), 0.07 + fall, np.full(int(3 * FS), 0.07), ease[::-1], rest])
+    acc = np.gradient(v_true) * FS
+    catch = rest.size + ease.size + int(0.5 * FS) + int(0.2 * FS)
+    acc[catch : catch + int(0.1 * FS)] += 0.07 / 0.1  # the fall the integration misses (an impact at 50 Hz)
+    quiet = np.zeros(v_true.size, dtype=bool)
+    quiet[: rest.size] = quiet[-rest.size :] = True  # rocking all the way down
+    assert not hold_rests(acc, quiet, FS).any()
+
+
+def test_hold_rests_ignore_a_cruise_below_a_lift_out_of_a_hard_bottom():
+    # Searching back from a lift: the pause at the bottom is too short to
+    # judge (0.3 s), and the hard bottom's impact lost 0.06 m/s, so the
+    # cruise before it reads as "at the end speed" with the lift's 40 cm
+    # climbed since.  It lies 10-20 cm below where the lift started.
+    rest = np.zeros(int(3 * FS))
+    ease = 0.06 * _smooth_step(int(0.4 * FS))
+    brake = 0.06 + 0.25 * np.sin(np.pi * (np.arange(int(0.8 * FS)) + 0.5) / int(0.8 * FS)) ** 2
+    stop = 0.06 * (1 - _smooth_step(int(0.1 * FS)))
+    v_true = np.concatenate(
+        [rest, -ease, np.full(int(3 * FS), -0.06), -brake, -stop, np.zeros(int(0.3 * FS)), _lift(0.4, 0.8), rest]
+    )
+    acc = np.gradient(v_true) * FS
+    impact = rest.size + ease.size + int(3 * FS) + brake.size
+    acc[impact : impact + int(0.1 * FS)] -= 0.06 / 0.1  # the speed the integration loses in the impact
+    quiet = np.zeros(v_true.size, dtype=bool)
+    quiet[: rest.size] = quiet[-rest.size :] = True
+    assert not hold_rests(acc, quiet, FS).any()
+
+
+def test_hold_rests_ignore_a_lift_straight_into_a_descent():
+    # Nothing flat at the starting speed after the lift: the bar goes on
+    # down at 0.05 m/s, rocking (not quiet), so no hold is declared.
+    rest = np.zeros(int(3 * FS))
+    ramp = 0.05 * _smooth_step(int(0.5 * FS))
+    v_true = np.concatenate([rest, _lift(0.4, 0.8), -ramp, np.full(int(3 * FS), -0.05), -ramp[::-1], rest])
+    acc = np.gradient(v_true) * FS
+    quiet = _quiet_where_no_acceleration(v_true)
+    quiet[rest.size : v_true.size - rest.size] = False
+    assert not hold_rests(acc, quiet, FS).any()
 
 
 def test_reversal_pins_skip_a_turn_the_filter_moved_onto_a_lift():

@@ -187,6 +187,23 @@ def test_a_negative_dropped_at_its_start_after_a_shaky_hand_off_is_one_rep(exerc
     _assert_every_rep_found(sim.truth_reps, reps, {C.ECC_START_S: 0.6, C.ECC_END_S: 1.6, C.ROM: 0.15})
 
 
+@pytest.mark.parametrize("seed", [3, 4])
+def test_negatives_after_unsteady_hand_offs_start_and_end_on_time(seed):
+    # Every hand-off sways and rocks, so the hold at the top is never quiet
+    # and the burst around each partner's lift runs from the pause at the
+    # bottom into the next negative's cruise.  Without a rest in the hold
+    # the first pass's velocity drifted through it: with seed 3 two descents
+    # started 1.2 and 1.5 s off, with seed 4 the first rep was lost.
+    from eccentric_sense.analysis import AnalysisSettings
+    from eccentric_sense.simulate import SetSpec, simulate_session
+
+    spec = SetSpec("press", "negative_only", n_reps=5, unsteady_handoff=True)
+    sim = simulate_session([spec], sensor="mpu6050", sample_rate_hz=25.0, seed=seed)
+    reps = analyze(sim.recording, exercise="press", settings=AnalysisSettings(first_phase="eccentric")).reps
+    assert len(sim.truth_reps) == 5
+    _assert_every_rep_found(sim.truth_reps, reps, {C.ECC_START_S: 0.3, C.ECC_END_S: 0.3})
+
+
 def test_a_deadlift_s_quick_short_return_is_not_taken_for_a_dropped_negative():
     # The other side of the rule above: in a set that starts with the lift,
     # a short quick descent after a lift is that rep's own return.  Restored
