@@ -1120,32 +1120,67 @@ def hold_rests(
     """
     fs = sample_rate_hz
     acc = np.asarray(vertical_acc_mps2, dtype=float)
-    holds = np.zeros(acc.size, dtype=bool)
+    n = acc.size
     hold_length = max(int(round(min_hold_s * fs)), 2)
     bursts = interior_runs(~quiet, max_burst_s * fs, min_length=hold_length + 2)
     if bursts.shape[0] == 0:
-        return holds
+        return np.zeros(n, dtype=bool)
+    speed = running_sum(acc) / fs  # gained before each sample (the speed, a constant apart)
     width = max(int(round(flat_window_s * fs)), 3)
+    # How much the speed varies around a sample does not depend on where it
+    # is counted from: one pass serves every burst.
+    flat = (ndimage.maximum_filter1d(speed, width) - ndimage.minimum_filter1d(speed, width)) < max_flat_range_m_s
+    # Every burst sample in one flat array; everything below is per burst
+    # without a loop (an hour holds thousands of bursts).
+    index, burst, first = run_members(bursts)
+    starts, ends = bursts[:, 0], bursts[:, 1]
+    last = first + (ends - starts) - 1
 
-    def held(segment: np.ndarray) -> np.ndarray:
-        """Runs of a flat speed near zero once the bar has climbed; ``segment`` starts at the rest."""
-        speed = running_sum(segment)[1:] / fs  # gained since the rest, through each sample
-        travel = np.cumsum(speed) / fs
-        flat = (ndimage.maximum_filter1d(speed, width) - ndimage.minimum_filter1d(speed, width)) < max_flat_range_m_s
-        top = np.maximum.accumulate(travel)
-        near = flat & (np.abs(speed) < speed_tolerance_m_s) & (travel >= min_travel_m) & (travel > top - max_settle_m)
-        runs = mask_to_runs(near)
-        return runs[runs[:, 1] - runs[:, 0] >= hold_length]
+    def within(values: np.ndarray) -> np.ndarray:
+        """Running sum of ``values`` restarted at each burst."""
+        total = np.cumsum(values)
+        return total - np.concatenate([[0.0], total])[first][burst]
 
-    for lo, hi in bursts:  # per burst of motion, a few per rep
-        runs = held(acc[lo:hi])
-        if runs.shape[0]:
-            first = lo + int(runs[0, 0])
-            holds[first : first + hold_length] = True
-            holds[max(lo - hold_length, 0) : lo] |= quiet[max(lo - hold_length, 0) : lo]
-        runs = held(-acc[lo:hi][::-1])  # backwards in time from the rest after the burst
-        if runs.shape[0]:
-            last = hi - int(runs[0, 0])
-            holds[last - hold_length : last] = True
-            holds[hi : hi + hold_length] |= quiet[hi : hi + hold_length]
-    return holds
+    def running_top(values: np.ndarray, order: np.ndarray) -> np.ndarray:
+        """Running maximum of ``values`` in ``order`` (each burst's samples in a row), restarted at each burst."""
+        lift = 2.0 * float(np.abs(values).max()) + 1.0  # each burst's values above every earlier one's
+        shifted = values[order] + lift * burst[order]
+        out = np.empty_like(values)
+        out[order] = np.maximum.accumulate(shifted) - lift * burst[order]
+        return out
+
+    def first_runs(near: np.ndarray, pick_last: bool) -> np.ndarray:
+        """Per burst, its first (or last) run of ``near`` at least ``hold_length`` long, as sample spans."""
+        mask = np.zeros(n, dtype=bool)
+        mask[index[near]] = True  # bursts are apart (quiet between), so their runs cannot merge
+        runs = mask_to_runs(mask)
+        runs = runs[runs[:, 1] - runs[:, 0] >= hold_length]
+        owner = np.searchsorted(starts, runs[:, 0], side="right") - 1
+        if pick_last:
+            keep = np.unique(owner[::-1], return_index=True)[1]
+            return runs[::-1][keep], owner[::-1][keep]
+        keep = np.unique(owner, return_index=True)[1]
+        return runs[keep], owner[keep]
+
+    spans = []
+    # Forward from the rest before each burst: the speed through each sample.
+    relative = speed[index + 1] - speed[starts][burst]
+    travel = within(relative) / fs
+    top = running_top(travel, np.arange(index.size))
+    near = flat[index + 1] & (np.abs(relative) < speed_tolerance_m_s) & (travel >= min_travel_m) & (travel > top - max_settle_m)
+    runs, owner = first_runs(near, pick_last=False)
+    spans += [np.column_stack([runs[:, 0], runs[:, 0] + hold_length])]
+    before = np.column_stack([np.maximum(starts[owner] - hold_length, 0), starts[owner]])
+    # Backward from the rest after each burst: the speed before each sample,
+    # and the travel from it to the burst's end.
+    relative = speed[index] - speed[ends][burst]
+    cumulative = within(relative)
+    travel = (cumulative[last][burst] - cumulative + relative) / fs
+    reverse = (first + last)[burst] - np.arange(index.size)  # each burst's samples back to front
+    top = running_top(travel, reverse)
+    near = flat[index] & (np.abs(relative) < speed_tolerance_m_s) & (travel >= min_travel_m) & (travel > top - max_settle_m)
+    runs, owner = first_runs(near, pick_last=True)
+    spans += [np.column_stack([runs[:, 1] - hold_length, runs[:, 1]])]
+    after = np.column_stack([ends[owner], np.minimum(ends[owner] + hold_length, n)])
+    quiet_edges = runs_to_mask(np.concatenate([before, after]), n) & quiet
+    return runs_to_mask(np.concatenate(spans), n) | quiet_edges
