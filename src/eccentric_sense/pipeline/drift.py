@@ -1075,9 +1075,10 @@ def hold_rests(
     the lift and the unsteady hold into the next negative, and ends in its
     cruise: :func:`turn_rests` cannot judge it as a whole (it changes the
     speed by the cruise's), the hold gets no rest, and the velocity a
-    drifting offset gives it carries through the descent (on the
-    development draws an unsteady hand-off put the descent's start 0.5 s
-    off on average, against 0.2 s after a steady one).
+    drifting offset gives it carries through the descent (in the
+    development draws' negative-only sets with a gyroscope, an unsteady
+    hand-off put the descent's start 0.5 s off on average, against 0.2 s
+    after a steady one).
 
     Inside such a burst the hold is still recognisable: the speed, which
     the lift took away from where the burst started and brought back,
