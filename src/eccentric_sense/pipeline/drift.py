@@ -1132,7 +1132,7 @@ def hold_rests(
     # is counted from: one pass serves every burst.
     flat = (ndimage.maximum_filter1d(speed, width) - ndimage.minimum_filter1d(speed, width)) < max_flat_range_m_s
     # Every burst sample in one flat array; everything below is per burst
-    # without a loop (an hour holds thousands of bursts).
+    # without a loop (an hour of sets holds hundreds of bursts).
     index, burst, first = run_members(bursts)
     starts, ends = bursts[:, 0], bursts[:, 1]
     last = first + (ends - starts) - 1
@@ -1150,8 +1150,8 @@ def hold_rests(
         out[order] = np.maximum.accumulate(shifted) - lift * burst[order]
         return out
 
-    def first_runs(near: np.ndarray, pick_last: bool) -> np.ndarray:
-        """Per burst, its first (or last) run of ``near`` at least ``hold_length`` long, as sample spans."""
+    def first_runs(near: np.ndarray, pick_last: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Per burst with one, its first (or last) run of ``near`` at least ``hold_length`` long: sample spans, bursts."""
         mask = np.zeros(n, dtype=bool)
         mask[index[near]] = True  # bursts are apart (quiet between), so their runs cannot merge
         runs = mask_to_runs(mask)
