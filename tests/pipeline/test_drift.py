@@ -287,14 +287,16 @@ def _unsteady_negative_only(bias: float):
     quiet = _quiet_where_no_acceleration(v_true)
     for k in (2, 4):  # the sway
         quiet[edges[k] : edges[k + 1]] = False
-    stretch = {name: slice(edges[k], edges[k + 1]) for k, name in enumerate(["rest", "lift", "hold", "descent", "pause", "lift2", "rest2"])}
+    names = ["rest", "lift", "hold", "descent", "pause", "lift2", "rest2"]
+    stretch = {name: slice(edges[k], edges[k + 1]) for k, name in enumerate(names)}
     return acc, quiet, stretch
 
 
 @pytest.mark.parametrize("bias", [0.0, 0.004, -0.006])
 def test_hold_rests_find_an_unsteady_hand_off_and_pause_that_turn_rests_cannot(bias):
     acc, quiet, stretch = _unsteady_negative_only(bias)
-    hold, pause, cruise = stretch["hold"], stretch["pause"], slice(stretch["descent"].start + int(0.6 * FS), stretch["descent"].stop - int(0.6 * FS))
+    hold, pause, descent = stretch["hold"], stretch["pause"], stretch["descent"]
+    cruise = slice(descent.start + int(0.6 * FS), descent.stop - int(0.6 * FS))
     # Each lift's burst runs into (or out of) the cruise: no turn is found there.
     turns = turn_rests(acc, quiet, FS)
     assert not turns[hold].any() and not turns[pause].any()
@@ -305,7 +307,7 @@ def test_hold_rests_find_an_unsteady_hand_off_and_pause_that_turn_rests_cannot(b
     assert holds[pause.stop - int(0.6 * FS) : pause.stop - int(0.3 * FS)].all()
     assert holds[stretch["rest"].stop - int(0.3 * FS) : stretch["rest"].stop - 2].all()  # the rest before the lift
     assert holds[stretch["rest2"].start + 2 : stretch["rest2"].start + int(0.3 * FS)].all()  # and after it
-    assert not holds[stretch["descent"]].any()
+    assert not holds[descent].any()
     assert not holds[cruise].any()
     assert not holds[stretch["lift"]].any() and not holds[stretch["lift2"]].any()
 
@@ -318,7 +320,8 @@ def test_hold_rests_ignore_a_cruise_a_missed_catch_brings_back_to_the_starting_s
     rest = np.zeros(int(3 * FS))
     ease = 0.07 * _smooth_step(int(0.4 * FS))
     fall = 1.2 * np.sin(np.pi * (np.arange(int(0.3 * FS)) + 0.5) / int(0.3 * FS))
-    v_true = -np.concatenate([rest, ease, np.full(int(0.5 * FS), 0.07), 0.07 + fall, np.full(int(3 * FS), 0.07), ease[::-1], rest])
+    cruise = np.full(int(3 * FS), 0.07)
+    v_true = -np.concatenate([rest, ease, np.full(int(0.5 * FS), 0.07), 0.07 + fall, cruise, ease[::-1], rest])
     acc = np.gradient(v_true) * FS
     catch = rest.size + ease.size + int(0.5 * FS) + int(0.2 * FS)
     acc[catch : catch + int(0.1 * FS)] += 0.07 / 0.1  # the fall the integration misses (an impact at 50 Hz)
