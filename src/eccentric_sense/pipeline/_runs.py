@@ -6,7 +6,7 @@ import numpy as np
 
 __all__ = [
     "mask_to_runs", "runs_to_mask", "remove_short_runs", "running_sum", "moving_average", "split_runs", "split_spans", "block_spans",
-    "interior_runs", "run_members", "nearest_members",
+    "interior_runs", "run_members", "nearest_members", "running_sum_within",
 ]
 
 
@@ -62,6 +62,12 @@ def run_members(runs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     run = np.repeat(np.arange(runs.shape[0]), lengths)
     index = runs[run, 0] + np.arange(lengths.sum()) - first[run]
     return index, run, first
+
+
+def running_sum_within(values: np.ndarray, run: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Running sum of ``values`` (one per member, as :func:`run_members` lists them) restarted at each run."""
+    total = np.cumsum(values)
+    return total - np.concatenate([[0.0], total])[first][run]
 
 
 def runs_to_mask(runs: np.ndarray, size: int) -> np.ndarray:

@@ -34,7 +34,18 @@ import numpy as np
 from scipy import ndimage, signal
 
 from ..constants import FAST_END_FRACTION
-from ._runs import block_spans, interior_runs, mask_to_runs, moving_average, run_members, running_sum, runs_to_mask, split_runs, split_spans
+from ._runs import (
+    block_spans,
+    interior_runs,
+    mask_to_runs,
+    moving_average,
+    run_members,
+    running_sum,
+    running_sum_within,
+    runs_to_mask,
+    split_runs,
+    split_spans,
+)
 
 __all__ = ["DriftCorrectedIntegration", "estimate_bias_drift"]
 
@@ -1053,6 +1064,7 @@ def turn_rests(
         rests[hi : hi + edge] = True
     return rests & quiet
 
+
 def hold_rests(
     vertical_acc_mps2: np.ndarray,
     quiet: np.ndarray,
@@ -1138,9 +1150,7 @@ def hold_rests(
     last = first + (ends - starts) - 1
 
     def within(values: np.ndarray) -> np.ndarray:
-        """Running sum of ``values`` restarted at each burst."""
-        total = np.cumsum(values)
-        return total - np.concatenate([[0.0], total])[first][burst]
+        return running_sum_within(values, burst, first)
 
     def running_top(values: np.ndarray, order: np.ndarray) -> np.ndarray:
         """Running maximum of ``values`` in ``order`` (each burst's samples in a row), restarted at each burst."""

@@ -29,6 +29,7 @@ from ._runs import (
     remove_short_runs,
     run_members,
     running_sum,
+    running_sum_within,
     runs_to_mask,
     split_runs,
 )
@@ -346,9 +347,7 @@ def _projected_bursts(
     offset = index - starts[burst]
 
     def within(values: np.ndarray) -> np.ndarray:
-        """Running sum of ``values`` restarted at each burst."""
-        total = np.cumsum(values)
-        return total - np.concatenate([[0.0], total])[first][burst]
+        return running_sum_within(values, burst, first)
 
     reading = float(np.median(signed_norm[quiet]))
     norm_acc = signed_norm[index] - reading
