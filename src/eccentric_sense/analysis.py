@@ -1433,6 +1433,78 @@ def _set_travel(phases: tuple[np.ndarray, ...], j: int, fs: float, set_break_s: 
     return float(np.median(phases[3][same[same >= j]]))
 
 
+def _lead_from(
+    a: int,
+    b: int,
+    rest: np.ndarray,
+    expected: float,
+    vertical: np.ndarray,
+    quiet: np.ndarray,
+    fs: float,
+    lead_kind: int,
+    *,
+    curved_min_s: float,
+    threshold_m_s: float,
+    onset_s: float,
+    min_shape: float,
+    initial_rest_s: float,
+) -> tuple[int, np.ndarray] | None:
+    """The lost lead restored over ``[a, b)`` (see :func:`_restore_lost_lead`): its start and velocity, or None."""
+    top = np.arange(int(fs))
+    restored = _closure_drift(vertical[a:b], rest - a, expected, fs, top, curved_min_s)
+    # If the bar moved and then rested for ``initial_rest_s`` or more
+    # until half a second before the descent found leaves (a step up
+    # onto the dip bars), the stretch starts after that move: the travel
+    # to restore is the descent's alone.
+    moving = mask_to_runs(lead_kind * restored > threshold_m_s)
+    onset = a + (int(moving[np.argmax(moving[:, 1] - moving[:, 0]), 0]) if moving.shape[0] else b - a)
+    held = max(onset - int(0.5 * fs), a)
+    moved = np.flatnonzero(~quiet[a:held])
+    pinned = bool(moved.size) and held - (a + int(moved[-1]) + 1) >= initial_rest_s * fs
+    if pinned:
+        # That rest is long: all of it is kept at rest.
+        a = a + int(moved[-1]) + 1
+        restored = _closure_drift_pinned(vertical[a:b], rest - a, expected, fs, np.arange(held - a))
+    else:
+        not_quiet = np.flatnonzero(~quiet[a:b])
+        held = a + (int(not_quiet[0]) if not_quiet.size else b - a)
+    if not _looks_like_descent(lead_kind * restored, top, rest - a, fs, threshold_m_s, onset_s, min_shape):
+        # When the rest the stretch starts from lasts, a drift that
+        # keeps all of it at rest pins a bias that wandered over the
+        # long stretch far better than the first second does; with the
+        # plain fit the bar may creep off seconds early, which is
+        # refused as no descent.  (Already tried if ``pinned``.)
+        if pinned or held - a < initial_rest_s * fs:
+            return None
+        first_fit_onset = onset
+        restored = _closure_drift_pinned(vertical[a:b], rest - a, expected, fs, np.arange(held - a))
+        if not _looks_like_descent(lead_kind * restored, top, rest - a, fs, threshold_m_s, onset_s, min_shape):
+            # The quiet stretch may hold the descent's cruise too (a slow
+            # negative is as quiet as the hold).  The descent leaves the
+            # hold with its one push downwards: the half second, before
+            # the first fit's onset, over which the velocity changes most
+            # in the descent's direction (a 2 cm/s push against a bias
+            # drift of a few mm/s), starting at the latest where the first
+            # fit's descent leaves.  The hold ends there.
+            half = max(int(0.5 * fs), 1)
+            raw = _integral_from_rest(vertical[a:b], fs)
+            search_lo, search_hi = int(initial_rest_s * fs), min(first_fit_onset + half, held) - a
+            if search_hi - search_lo < half:
+                return None
+            push = lead_kind * (raw[search_lo + half : search_hi] - raw[search_lo : search_hi - half])
+            if push.max() < 0.5 * threshold_m_s:  # no push at all: noise and drift only, no descent to find
+                return None
+            hold_end = a + search_lo + int(np.argmax(push))
+            restored = _closure_drift_held(vertical[a:b], rest - a, expected, fs, np.arange(hold_end - a))
+            # Such a cruise may sit right at the phase threshold, in and
+            # out of it: its run is judged over half of it.
+            if not _looks_like_descent(
+                lead_kind * restored, top, rest - a, fs, threshold_m_s, onset_s, min_shape, moving_m_s=0.5 * threshold_m_s
+            ):
+                return None
+    return a, restored
+
+
 def _restore_lost_lead(
     velocity: np.ndarray,
     gap: np.ndarray,
@@ -1450,6 +1522,7 @@ def _restore_lost_lead(
     onset_s: float = 2.5,
     min_shape: float = 0.25,
     initial_rest_s: float = 2.0,
+    hold_piece_s: float = 0.4,
 ) -> bool:
     """Restore (in place) the first phase of a set lost before its first opposite phase.
 
@@ -1475,7 +1548,11 @@ def _restore_lost_lead(
     (:func:`_closure_drift_held`).  When the bar moved and then rested
     for ``initial_rest_s`` or more until the descent found (a step up onto
     the dip bars), the stretch starts after that move and that drift is
-    used at once.
+    used at once.  The stretch starts at the first quiet second before the
+    phase found; when no descent comes of it, at each shorter quiet moment
+    (``hold_piece_s`` or more) before that second, latest first: a data gap
+    or a swaying hand-off can cut the hold into pieces under a second, and
+    the first quiet second is then already the cruise of a slow negative.
     """
     starts, ends, kinds, travel = phases
     if kinds.size == 0:
@@ -1500,71 +1577,38 @@ def _restore_lost_lead(
         # The stretch starts at the first rest of a second or more: quiet
         # moments scattered through a walkout or an unrack before it are
         # not the hold the descent leaves from.
-        held_runs = mask_to_runs(quiet[lo : starts[first_phase]])
-        held_runs = held_runs[held_runs[:, 1] - held_runs[:, 0] >= fs]
+        quiet_runs = mask_to_runs(quiet[lo : starts[first_phase]])
+        held_runs = quiet_runs[quiet_runs[:, 1] - quiet_runs[:, 0] >= fs]
         if held_runs.shape[0] == 0:
             continue
         a = lo + int(held_runs[0, 0])
+        pieces = quiet_runs[(quiet_runs[:, 1] - quiet_runs[:, 0] >= hold_piece_s * fs) & (quiet_runs[:, 0] < a - lo)]
+        earlier = lo + pieces[:, 0]
         far = _rest_before_phase(phases, j, first_phase if first_phase != j else None, quiet_index, lo, peak, window)
         if far is None:
             continue
         b, rest = far
         if b - a < 2 * fs:
             continue
-        top = np.arange(int(fs))
         travel_phases = phases if full_travel is None else (starts, ends, kinds, full_travel)
         expected = lead_kind * _set_travel(travel_phases, j, fs, set_break_s)
-        restored = _closure_drift(vertical[a:b], rest - a, expected, fs, top, curved_min_s)
-        # If the bar moved and then rested for ``initial_rest_s`` or more
-        # until half a second before the descent found leaves (a step up
-        # onto the dip bars), the stretch starts after that move: the travel
-        # to restore is the descent's alone.
-        moving = mask_to_runs(lead_kind * restored > threshold_m_s)
-        onset = a + (int(moving[np.argmax(moving[:, 1] - moving[:, 0]), 0]) if moving.shape[0] else b - a)
-        held = max(onset - int(0.5 * fs), a)
-        moved = np.flatnonzero(~quiet[a:held])
-        pinned = bool(moved.size) and held - (a + int(moved[-1]) + 1) >= initial_rest_s * fs
-        if pinned:
-            # That rest is long: all of it is kept at rest.
-            a = a + int(moved[-1]) + 1
-            restored = _closure_drift_pinned(vertical[a:b], rest - a, expected, fs, np.arange(held - a))
-        else:
-            not_quiet = np.flatnonzero(~quiet[a:b])
-            held = a + (int(not_quiet[0]) if not_quiet.size else b - a)
-        if not _looks_like_descent(lead_kind * restored, top, rest - a, fs, threshold_m_s, onset_s, min_shape):
-            # When the rest the stretch starts from lasts, a drift that
-            # keeps all of it at rest pins a bias that wandered over the
-            # long stretch far better than the first second does; with the
-            # plain fit the bar may creep off seconds early, which is
-            # refused as no descent.  (Already tried if ``pinned``.)
-            if pinned or held - a < initial_rest_s * fs:
-                continue
-            first_fit_onset = onset
-            restored = _closure_drift_pinned(vertical[a:b], rest - a, expected, fs, np.arange(held - a))
-            if not _looks_like_descent(lead_kind * restored, top, rest - a, fs, threshold_m_s, onset_s, min_shape):
-                # The quiet stretch may hold the descent's cruise too (a slow
-                # negative is as quiet as the hold).  The descent leaves the
-                # hold with its one push downwards: the half second, before
-                # the first fit's onset, over which the velocity changes most
-                # in the descent's direction (a 2 cm/s push against a bias
-                # drift of a few mm/s), starting at the latest where the first
-                # fit's descent leaves.  The hold ends there.
-                half = max(int(0.5 * fs), 1)
-                raw = _integral_from_rest(vertical[a:b], fs)
-                search_lo, search_hi = int(initial_rest_s * fs), min(first_fit_onset + half, held) - a
-                if search_hi - search_lo < half:
-                    continue
-                push = lead_kind * (raw[search_lo + half : search_hi] - raw[search_lo : search_hi - half])
-                if push.max() < 0.5 * threshold_m_s:  # no push at all: noise and drift only, no descent to find
-                    continue
-                hold_end = a + search_lo + int(np.argmax(push))
-                restored = _closure_drift_held(vertical[a:b], rest - a, expected, fs, np.arange(hold_end - a))
-                # Such a cruise may sit right at the phase threshold, in and
-                # out of it: its run is judged over half of it.
-                if not _looks_like_descent(
-                    lead_kind * restored, top, rest - a, fs, threshold_m_s, onset_s, min_shape, moving_m_s=0.5 * threshold_m_s
-                ):
-                    continue
+        settings = dict(
+            curved_min_s=curved_min_s, threshold_m_s=threshold_m_s, onset_s=onset_s, min_shape=min_shape,
+            initial_rest_s=initial_rest_s,
+        )
+        found = _lead_from(a, b, rest, expected, vertical, quiet, fs, lead_kind, **settings)
+        if found is None:
+            # A gap in the data or a swaying hand-off may have cut the hold
+            # into pieces under a second, so the first quiet second is
+            # already the cruise of a slow negative: the shorter quiet
+            # moments before it, latest first, are the hold's.
+            for start in earlier[::-1]:
+                found = _lead_from(int(start), b, rest, expected, vertical, quiet, fs, lead_kind, **settings)
+                if found is not None:
+                    break
+        if found is None:
+            continue
+        a, restored = found
         velocity[a:b] = restored
         changed = True
     return changed

@@ -204,6 +204,29 @@ def test_negatives_after_unsteady_hand_offs_start_and_end_on_time(seed):
     _assert_every_rep_found(sim.truth_reps, reps, {C.ECC_START_S: 0.3, C.ECC_END_S: 0.3})
 
 
+def test_a_set_s_first_negative_is_kept_when_lost_packets_cut_into_its_swaying_hand_off():
+    # 1.3 s of packets lost in the hold before the set's first negative, and
+    # the hand-off sways: after the gap the hold is quiet for well under a
+    # second, so the first quiet second was already the negative's cruise.
+    # Restored from there, the descent did not start from rest and the
+    # set's first rep was lost.
+    from dataclasses import replace
+
+    from eccentric_sense.analysis import AnalysisSettings
+    from eccentric_sense.simulate import SetSpec, simulate_session
+
+    spec = SetSpec("dip", "negative_only", n_reps=4, unsteady_handoff=True)
+    sim = simulate_session([spec], sensor="mpu6050", sample_rate_hz=200.0, seed=8)
+    truth = sim.truth_reps
+    first_start = truth[C.ECC_START_S].iloc[0]
+    rec = sim.recording
+    keep = ~((rec.time_s > first_start - 5.0) & (rec.time_s < first_start - 3.7))
+    lossy = replace(rec, time_s=rec.time_s[keep], acc_mps2=rec.acc_mps2[keep], gyr_rads=rec.gyr_rads[keep])
+    reps = analyze(lossy, exercise="dip", settings=AnalysisSettings(first_phase="eccentric")).reps
+    assert len(truth) == 4
+    _assert_every_rep_found(truth, reps, {C.ECC_START_S: 0.2, C.ECC_END_S: 0.2})
+
+
 def test_a_deadlift_s_quick_short_return_is_not_taken_for_a_dropped_negative():
     # The other side of the rule above: in a set that starts with the lift,
     # a short quick descent after a lift is that rep's own return.  Restored
