@@ -1313,7 +1313,8 @@ def _restore_lost_phases(
     top (``lead_kind`` -1) and the short phase is a fall (a negative dropped
     at its start, caught and lowered on; ``drop_acc_g`` for ``drop_min_s``,
     as ``uncontrolled_descent``) or the top has no quiet sample to judge
-    (an unsteady hand-off).
+    (an unsteady hand-off).  In such a set a short lift between two
+    descents is never taken for the fast end of a lost lift.
     """
     velocity = np.nan_to_num(kinematics.velocity_m_s).copy()
     starts, ends, kinds, travel = phases
@@ -1348,6 +1349,13 @@ def _restore_lost_phases(
             full_travel[j] = float(np.median(known))
     for i, j in stretches:  # per stretch with a lost return
         kind = int(kinds[i])
+        if j == i + 2 and kind < 0 and lead_kind < 0:
+            # In a set that starts at the top, lifts are quick (the lifter's
+            # concentric or the partner's hand-off) and never taken for a
+            # rest: a short lift between two descents is a lift of its own
+            # (the set's first rep may cover less range), not the fast end
+            # of a lost one.
+            continue
         peak_1, peak_2 = _peak_index(velocity, phases, i), _peak_index(velocity, phases, j)
         if (peak_2 - peak_1) > set_break_s * fs:
             continue

@@ -227,6 +227,27 @@ def test_a_set_s_first_negative_is_kept_when_lost_packets_cut_into_its_swaying_h
     _assert_every_rep_found(truth, reps, {C.ECC_START_S: 0.2, C.ECC_END_S: 0.2})
 
 
+def test_a_short_first_pull_up_between_two_negatives_is_a_lift_of_its_own():
+    # A development draw (not a held-out one): belt-worn pull-up negatives,
+    # every hand-off unsteady. The first rep covers 0.40 m, the others 0.55 m,
+    # and the first pass read the first two descents 0.51 and 0.71 m long, so
+    # the first lift looked like the fast end of a lift lost between them.
+    # Restoring that "lift" ended the first negative 7 s early.
+    from eccentric_sense.analysis import AnalysisSettings
+    from eccentric_sense.simulate import heldout_suite
+
+    case = heldout_suite(44)[19]
+    assert case.name == "heldout44-19-pullup-negative_only-1000hz-mpu6050"
+    sim = case.simulate()
+    reps = analyze(sim.recording, exercise="pullup", settings=AnalysisSettings(first_phase="eccentric")).reps
+    truth = sim.truth_reps
+    assert len(reps) == len(truth) == 16
+    first = _match(truth, reps)[0]
+    assert first[0] == 0
+    for column in (C.ECC_START_S, C.ECC_END_S):
+        assert abs(reps[column].iloc[first[1]] - truth[column].iloc[0]) <= 0.3, column
+
+
 def test_a_deadlift_s_quick_short_return_is_not_taken_for_a_dropped_negative():
     # The other side of the rule above: in a set that starts with the lift,
     # a short quick descent after a lift is that rep's own return.  Restored
