@@ -47,7 +47,7 @@ def _direction_runs(
     creep_edges: np.ndarray,
     *,
     creep_stall_factor: float = 6.0,
-    tail_stall_factors: tuple[float, float] = (3.0, 12.0),
+    tail_stall_factors: tuple[float, float] = (3.0, 16.0),
 ) -> np.ndarray:
     """Runs of ``moving`` (speed over the threshold in one direction), merging stalls shorter than ``stall`` samples.
 
@@ -68,10 +68,10 @@ def _direction_runs(
     phase of at least two stalls is extended over the stretch after it in
     which the bar keeps moving the same way at ``CREEP_FRACTION`` of the
     threshold or more, when that stretch lasts between the two
-    ``tail_stall_factors`` (in stalls: 1.5-6 s at the default 0.5 s).  A
+    ``tail_stall_factors`` (in stalls: 1.5-8 s at the default 0.5 s).  A
     braking passes through that band in a fraction of a second, so a
-    phase's ordinary end is untouched; a creep of more than 6 s is a
-    separate, slower movement.
+    phase's ordinary end is untouched; a creep of more than 8 s (most of a
+    10 s negative) is a separate, slower movement.
     """
     runs = mask_to_runs(moving)
     if runs.shape[0] == 0:
