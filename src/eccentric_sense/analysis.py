@@ -16,6 +16,7 @@ import pandas as pd
 from . import columns as C
 from .constants import (
     ACC_LOWPASS_HZ,
+    BAR_EXERCISES,
     BOTTOM_START_EXERCISES,
     DROP_ACC_G,
     DROP_MIN_DURATION_S,
@@ -1728,6 +1729,7 @@ def analyze(
         set_break_s=settings.set_break_rest_s,
         first_phase=settings.first_phase,
         order_hint=hint,
+        closing_descent=exercise not in BAR_EXERCISES,
     )
     valid = state.valid
     fs = kinematics.sample_rate_hz

@@ -41,3 +41,9 @@ EXERCISES: tuple[str, ...] = (
 TOP_START_EXERCISES = frozenset({"bench", "squat", "dip", "rdl"})
 #: Exercises whose sets usually start at the bottom (the first phase is a lift).
 BOTTOM_START_EXERCISES = frozenset({"deadlift", "curl", "row", "pullup", "press"})
+#: Exercises that move a bar (or dumbbells) rather than the body.  A set of
+#: them that starts at the top ends with a lift (the lifter's, or the
+#: partner's in negative-only sets); a lone descent after it is the bar
+#: being put down (reracked, lowered to the hang), not a rep.  A pull-up or
+#: dip negative set may end with its last negative (the lifter lets go).
+BAR_EXERCISES = frozenset({"bench", "squat", "deadlift", "rdl", "press", "curl", "row"})

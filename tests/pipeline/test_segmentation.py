@@ -98,6 +98,23 @@ def test_slow_drift_after_the_last_rep_is_not_a_rep_but_a_real_last_lift_is():
         assert len(only.reps) == expected
 
 
+@pytest.mark.parametrize("closing_descent", [False, True])
+def test_a_lone_descent_after_a_top_start_set_s_last_lift_is_a_rep_only_where_sets_may_end_so(closing_descent):
+    # Three negatives, each lifted back, then a 0.3 m descent like the others:
+    # with a bar that is the bar put down (closing_descent False, a bench or
+    # a curl); a pull-up negative set ends with its last negative.
+    rest = np.zeros(100)
+    reps = np.concatenate([np.concatenate([rest, -_bump(1.5, 0.3), rest, _bump(1.0, 0.5)]) for _ in range(3)])
+    v = np.concatenate([reps, rest, -_bump(1.5, 0.3), rest])
+    segmenter = PhaseSegmenter(first_phase=ECCENTRIC, closing_descent=closing_descent)
+    (only,) = segmenter.detect(np.arange(v.size) / FS, v).sets_
+    assert all(r.eccentric is not None and r.concentric is not None for r in only.reps[:3])
+    if closing_descent:
+        assert len(only.reps) == 4 and only.reps[3].concentric is None
+    else:
+        assert len(only.reps) == 3
+
+
 def test_slow_drift_before_the_first_rep_is_not_a_rep():
     rest = np.zeros(100)
     drift = np.concatenate([rest, np.full(int(8 * FS), -0.05), rest])  # 0.4 m "down" over 8 s

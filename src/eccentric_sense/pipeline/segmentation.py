@@ -183,6 +183,11 @@ class PhaseSegmenter:
         A set's first (or unpaired last) phase that drift ran into is cut
         back to where its speed passes this fraction of its peak, and kept
         if what is left looks like the set's other phases of its kind.
+    closing_descent
+        Whether a set that starts at the top may end with a lone descent
+        after its last lift (a pull-up negative set ends with its last
+        negative).  When False such a descent is dropped: with a bar it is
+        the bar being put down.
 
     Attributes
     ----------
@@ -198,6 +203,7 @@ class PhaseSegmenter:
     first_phase: str | None = None
     order_hint: str | None = None
     burst_fraction: float = 0.2
+    closing_descent: bool = True
 
     def detect(
         self,
@@ -355,6 +361,10 @@ class PhaseSegmenter:
                     phases[-1] = trimmed[0]
                 else:
                     phases = phases[:-1]
+            # A lone descent after the last lift of a set with a bar is the bar
+            # put down (reracked, lowered to the hang), not a rep.
+            if not self.closing_descent and first == ECCENTRIC and len(phases) >= 2 and phases[-1].kind == ECCENTRIC:
+                phases = phases[:-1]
             reps = self._pair(phases, first, keep_lead=lost_first)
             if reps:
                 sets.append(
