@@ -218,6 +218,36 @@ def test_the_braking_of_a_slow_negative_keeps_its_change_of_speed():
     assert vertical == pytest.approx(acc_z, abs=2e-3)
 
 
+def test_a_fast_descent_braked_into_a_lift_on_a_curved_path_keeps_its_real_change_of_speed():
+    # A tempo press: the bar comes down at a steady 0.6 m/s (as quiet as a
+    # rest without a gyroscope), is braked at the bottom and pressed straight
+    # back up 0.45 m along a path that bows 10 cm forward, to a stop.  The burst
+    # from the cruise to the stop really changes speed by +0.6 m/s; the
+    # force's length adds the path's a_h^2 / 2g on top, so the projection
+    # keeps more than half of the length's change and the change-of-speed
+    # ratio alone refused it.
+    t = np.arange(int(7.0 * FS)) / FS
+    brake = np.clip((t - 2.0) / 0.4, 0, 1)
+    lift = np.clip((t - 2.6) / 0.8, 0, 1)
+
+    def smooth(u: np.ndarray) -> np.ndarray:
+        return 10 * u**3 - 15 * u**4 + 6 * u**5
+
+    speed = -0.6 * (1 - smooth(brake))
+    z = np.cumsum(speed) / FS + 0.45 * smooth(lift)
+    y = 0.10 * np.sin(np.pi * smooth(lift))
+    acc_z = np.gradient(np.gradient(z, t), t)
+    acc_y = np.gradient(np.gradient(y, t), t)
+    mounting = Rotation.from_euler("xyz", [20, -10, 35], degrees=True)
+    acc = mounting.inv().apply(np.column_stack([np.zeros_like(t), acc_y, acc_z + G]))
+    quiet = (t < 1.95) | (t > 3.5)
+    burst = ~quiet
+    norm_change = np.sum(np.linalg.norm(acc, axis=1)[burst] - G) / FS
+    assert 0.6 > 0.5 * norm_change and norm_change - 0.6 > 0.1
+    vertical = vertical_acceleration(acc, AccelerometerCalibration(np.zeros(3), G, 1), quiet, FS)
+    assert np.sum(vertical[burst]) / FS == pytest.approx(0.6, abs=0.02)
+
+
 @pytest.mark.parametrize("turns, duration_s", [(0.7, 0.6), (1.5, 0.8), (-2.0, 1.2)])
 def test_a_sleeve_spin_of_a_biased_sensor_leaves_no_speed(turns, duration_s):
     # The sensor's offsets (tens of mg, unknown to the caller) make its

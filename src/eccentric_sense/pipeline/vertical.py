@@ -305,6 +305,7 @@ def _projected_bursts(
     max_ratio: float = 0.5,
     min_horizontal_mps2: float = 1.5,
     min_strong_share: float = 0.5,
+    max_straight_off_deg: float = 15.0,
 ) -> np.ndarray:
     """Replace the force's length by its projection on "up" in bursts the norm method gets wrong.
 
@@ -334,6 +335,14 @@ def _projected_bursts(
     the norm adds over the projection must come from samples whose
     horizontal force exceeds ``min_horizontal_mps2`` (a bar on an arc),
     not from a pose interpolated a few degrees off across a gentle burst.
+    The change-of-speed ratio is waived for a burst whose force stays on
+    average within ``max_straight_off_deg`` of the interpolated "up" (a bar
+    pressed or pulled nearly straight, turning little), when the projection
+    removes more than ``min_norm_error_m_s`` of the norm method's change:
+    such a burst may start or end in a fast cruise, which is as quiet as a
+    rest without a gyroscope (a 0.6 m/s descent of a tempo press runs
+    straight into the lift), so its change of speed is real, and along a
+    nearly straight path the projection is the better of the two.
     Everywhere else the two agree to second order.
     """
     fs = sample_rate_hz
@@ -374,7 +383,13 @@ def _projected_bursts(
         (np.einsum("ij,ij->i", before, after) > np.cos(np.deg2rad(max_turn_deg)))
         & (mean_cos > np.cos(np.deg2rad(max_off_deg)))
         & (np.abs(norm_change) > min_norm_error_m_s)
-        & (np.abs(proj_change) < max_ratio * np.abs(norm_change))
+        & (
+            (np.abs(proj_change) < max_ratio * np.abs(norm_change))
+            | (
+                (mean_cos > np.cos(np.deg2rad(max_straight_off_deg)))
+                & (np.abs(norm_change - proj_change) > min_norm_error_m_s)
+            )
+        )
         & (strong_excess >= min_strong_share * total_excess)
     )
     result = signed_norm.copy()
