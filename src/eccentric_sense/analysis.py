@@ -184,7 +184,7 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
         up_sensor = aided.gravity_direction_sensor_
     else:
         # No gyroscope: the rotation-invariant norm method.
-        vertical = vertical_acceleration(uniform.acc_mps2, calibration, quiet, fs)
+        vertical = vertical_acceleration(uniform.acc_mps2, calibration, quiet, fs, valid=valid)
         horizontal = horizontal_acceleration(uniform.acc_mps2, None, fs, calibration)
         force = uniform.acc_mps2 - calibration.bias_mps2
         up_sensor = force / np.maximum(np.linalg.norm(force, axis=1, keepdims=True), 1e-9)

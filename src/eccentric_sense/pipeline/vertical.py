@@ -132,6 +132,7 @@ def vertical_acceleration(
     calibration: AccelerometerCalibration,
     quiet: np.ndarray | None = None,
     sample_rate_hz: float = 100.0,
+    valid: np.ndarray | None = None,
 ) -> np.ndarray:
     """Vertical bar acceleration (up positive, gravity removed), m/s^2.
 
@@ -139,6 +140,7 @@ def vertical_acceleration(
     ----------
     acc_mps2 : (m, 3) specific force, sensor frame
     calibration : from :func:`~eccentric_sense.pipeline.calibration.fit_accelerometer_calibration`
+    valid : (m,) bool, False inside data gaps (see :func:`_projected_bursts`)
     """
     force = acc_mps2 - calibration.bias_mps2
     norm = row_norms(force)
@@ -149,7 +151,7 @@ def vertical_acceleration(
         reading = calibration.gravity_reading_mps2
     else:
         settled = _settled(force, norm, direction, quiet, calibration.gravity_reading_mps2, sample_rate_hz)
-        signed = _projected_bursts(force, direction, signed, quiet | settled, sample_rate_hz)
+        signed = _projected_bursts(force, direction, signed, quiet | settled, sample_rate_hz, valid=valid)
         r0, b = gravity_reading_model(norm, up, quiet, piece=max(int(0.5 * sample_rate_hz), 2))
         reading = r0 + up @ b
         # The bar is held through a sleeve spin: no vertical acceleration there.
@@ -306,6 +308,7 @@ def _projected_bursts(
     min_horizontal_mps2: float = 1.5,
     min_strong_share: float = 0.5,
     max_straight_off_deg: float = 15.0,
+    valid: np.ndarray | None = None,
 ) -> np.ndarray:
     """Replace the force's length by its projection on "up" in bursts the norm method gets wrong.
 
@@ -342,7 +345,9 @@ def _projected_bursts(
     such a burst may start or end in a fast cruise, which is as quiet as a
     rest without a gyroscope (a 0.6 m/s descent of a tempo press runs
     straight into the lift), so its change of speed is real, and along a
-    nearly straight path the projection is the better of the two.
+    nearly straight path the projection is the better of the two.  Not
+    across a data gap (``valid`` False): the samples there are filler, the
+    burst's change of speed means nothing, and the ratio stays the judge.
     Everywhere else the two agree to second order.
     """
     fs = sample_rate_hz
@@ -379,6 +384,10 @@ def _projected_bursts(
     strong_excess = np.bincount(burst, np.where(horizontal > min_horizontal_mps2, excess, 0.0), minlength=starts.size)
     total_excess = np.bincount(burst, excess, minlength=starts.size)
     mean_cos = np.bincount(burst, np.einsum("ij,ij->i", direction[index], up), minlength=starts.size) / lengths
+    whole = (
+        np.ones(starts.size, dtype=bool) if valid is None
+        else np.bincount(burst, ~valid[index], minlength=starts.size) == 0
+    )
     use = (
         (np.einsum("ij,ij->i", before, after) > np.cos(np.deg2rad(max_turn_deg)))
         & (mean_cos > np.cos(np.deg2rad(max_off_deg)))
@@ -388,6 +397,7 @@ def _projected_bursts(
             | (
                 (mean_cos > np.cos(np.deg2rad(max_straight_off_deg)))
                 & (np.abs(norm_change - proj_change) > min_norm_error_m_s)
+                & whole
             )
         )
         & (strong_excess >= min_strong_share * total_excess)
