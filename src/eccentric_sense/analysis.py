@@ -1601,18 +1601,18 @@ def _restore_lost_lead(
             continue
         travel_phases = phases if full_travel is None else (starts, ends, kinds, full_travel)
         expected = lead_kind * _set_travel(travel_phases, j, fs, set_break_s)
-        settings = dict(
+        fit_settings = dict(
             curved_min_s=curved_min_s, threshold_m_s=threshold_m_s, onset_s=onset_s, min_shape=min_shape,
             initial_rest_s=initial_rest_s,
         )
-        found = _lead_from(a, b, rest, expected, vertical, quiet, fs, lead_kind, **settings)
+        found = _lead_from(a, b, rest, expected, vertical, quiet, fs, lead_kind, **fit_settings)
         if found is None:
             # A gap in the data or a swaying hand-off may have cut the hold
             # into pieces under a second, so the first quiet second is
             # already the cruise of a slow negative: the shorter quiet
             # moments before it, latest first, are the hold's.
             for start in earlier[::-1]:
-                found = _lead_from(int(start), b, rest, expected, vertical, quiet, fs, lead_kind, **settings)
+                found = _lead_from(int(start), b, rest, expected, vertical, quiet, fs, lead_kind, **fit_settings)
                 if found is not None:
                     break
         if found is None:
