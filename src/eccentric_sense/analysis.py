@@ -1754,15 +1754,10 @@ def analyze(
         )
     )
     # Re-integrations of the first pass's acceleration under new rests share
-    # its work that does not depend on them.  With a gyroscope the first
-    # pass's turn rests (0.4 s at the edges of rest-to-rest bursts) also pin
-    # the quiet pieces they mostly cover; without one a continuous tempo
-    # set's burst from one cruise to the next passes for such a burst, and
-    # its cruises would be pinned.
+    # its work that does not depend on them.
     first_integration = state.integration
-    edge_rest = state.turn_rest if state.uniform.gyr_rads is not None else None
     if reversal_rest.any():
-        integration = first_integration.reestimate(known_rest=reversal_rest, turn_rest=edge_rest)
+        integration = first_integration.reestimate(known_rest=reversal_rest)
         state.integration = integration
         kinematics = _kinematics(
             kinematics.time_s, fs, state.vertical, integration, kinematics.horizontal_acc_mps2, kinematics.gap, kinematics
@@ -1781,7 +1776,7 @@ def analyze(
     )
     if expected.shape[0]:
         before = _closure_error(kinematics.displacement_m, expected)
-        trial = first_integration.reestimate(known_rest=reversal_rest | edges, known_motion=motion, turn_rest=edge_rest)
+        trial = first_integration.reestimate(known_rest=reversal_rest | edges, known_motion=motion)
         trial_kinematics = _kinematics(
             kinematics.time_s, fs, state.vertical, trial, kinematics.horizontal_acc_mps2, kinematics.gap, kinematics
         )
@@ -1834,7 +1829,7 @@ def analyze(
         vertical = np.where(valid, vertical + gain * (unit @ bias), 0.0)
         integration = DriftCorrectedIntegration().estimate(
             vertical, state.quiet, fs, state.uniform.block, known_rest=reversal_rest, known_motion=known_motion,
-            lost=state.uniform.lost, turn_rest=edge_rest,
+            lost=state.uniform.lost,
         )
         kinematics = _kinematics(kinematics.time_s, fs, vertical, integration, kinematics.horizontal_acc_mps2, kinematics.gap)
         segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid, sample_rate_hz=fs)

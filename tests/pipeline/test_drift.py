@@ -262,50 +262,6 @@ def test_turn_rests_ignore_bursts_that_change_the_speed():
     assert not turn_rests(acc, quiet, FS).any()
 
 
-def _drop_and_catch(sign: float) -> tuple[np.ndarray, np.ndarray]:
-    """Rest, 0.15 s at 0.6 g one way and 0.15 s at 0.6 g back (speed 0.88 m/s and back to 0), rest.
-
-    ``sign`` -1: the bar falls and is caught; +1: it is thrown up and
-    stopped.  Returns the acceleration and the quiet mask.
-    """
-    rest = np.zeros(int(2 * FS))
-    pulse = np.full(int(0.15 * FS), 0.6 * 9.80665)
-    acc = np.concatenate([rest, sign * pulse, -sign * pulse, rest])
-    return acc, acc == 0.0
-
-
-def test_turn_rests_ignore_a_burst_that_holds_a_fall_but_not_a_lift_braked_as_hard():
-    # Rest to rest, no change of speed, 13 cm of travel either way.  Falling
-    # at 0.6 g is the drop rule's fall: a dropped negative is caught and
-    # lowers on at its cruise speed, which the slow start before the drop
-    # may match, so the quiet either side is no sure rest.  A lift braked at
-    # 0.6 g moves up while it brakes and stays a turn.
-    fall, fall_quiet = _drop_and_catch(-1.0)
-    assert not turn_rests(fall, fall_quiet, FS).any()
-    lift, lift_quiet = _drop_and_catch(+1.0)
-    assert turn_rests(lift, lift_quiet, FS).any()
-
-
-def test_a_turn_rest_pins_the_quiet_piece_it_mostly_covers():
-    # A quiet run of 1.5 s whose velocity is not flat (no rest by its level)
-    # ends in a 0.4 s turn rest; the run's 0.5 s pieces never lie wholly
-    # inside it, as known rests must, but its last piece is 80 % inside.
-    # Long rests either side, behind 0.5 s bursts.
-    n = int(20 * FS)
-    acc = np.zeros(n)
-    quiet = np.ones(n, dtype=bool)
-    quiet[int(9.5 * FS) : int(10 * FS)] = quiet[int(11.5 * FS) : int(12 * FS)] = False
-    run = slice(int(10 * FS), int(11.5 * FS))
-    acc[run] = 0.05
-    turn = np.zeros(n, dtype=bool)
-    turn[int(11.1 * FS) : int(11.5 * FS)] = True
-    last_piece = slice(int(11.0 * FS), int(11.5 * FS))
-    assert not DriftCorrectedIntegration().estimate(acc, quiet, FS, known_rest=turn).still_[run].any()
-    pinned = DriftCorrectedIntegration().estimate(acc, quiet, FS, turn_rest=turn)
-    assert pinned.still_[last_piece].all()
-    assert not pinned.still_[int(10 * FS) : int(11.0 * FS)].any()
-
-
 def _bob(seconds: float) -> np.ndarray:
     """The vertical velocity of an unsteady hold: a 2 mm bob, about 0.01 m/s."""
     n = int(seconds * FS)

@@ -181,9 +181,6 @@ class DriftCorrectedIntegration:
         A quiet run is certainly a rest when it lasts ``long_rest_s``, or
         when it lasts 1 s and borders ``set_motion_s`` of continuous motion
         or the start or end of the data.
-    turn_cover
-        A quiet piece is a sure rest when at least this share of it lies in
-        a ``turn_rest`` (see :meth:`estimate`).
 
     Attributes
     ----------
@@ -203,7 +200,6 @@ class DriftCorrectedIntegration:
     rest_chunk_s: float = 2.0
     long_rest_s: float = 15.0
     set_motion_s: float = 6.0
-    turn_cover: float = 0.7
 
     def estimate(
         self,
@@ -214,7 +210,6 @@ class DriftCorrectedIntegration:
         known_rest: np.ndarray | None = None,
         known_motion: np.ndarray | None = None,
         lost: np.ndarray | None = None,
-        turn_rest: np.ndarray | None = None,
     ) -> "DriftCorrectedIntegration":
         """Integrate.
 
@@ -227,10 +222,6 @@ class DriftCorrectedIntegration:
         to impacts and spins cut out: a block that ends at a data gap may
         end in the middle of a descent, so a quiet run there is not a rest
         for being at the edge.
-        ``turn_rest`` marks rests found at the edges of bursts
-        (:func:`turn_rests`, :func:`hold_rests`): 0.4 s, shorter than a
-        quiet piece, so no piece lies wholly inside one; a piece that lies
-        at least ``turn_cover`` inside one is a sure rest.
         """
         fs = sample_rate_hz
         acc = np.asarray(vertical_acc_mps2, dtype=float)
@@ -247,19 +238,16 @@ class DriftCorrectedIntegration:
             for lo, hi in block_spans(block)
         ]  # one per gap-free block
         self._sample_rate_hz, self._n = fs, n
-        return self._finish(known_rest, known_motion, turn_rest)
+        return self._finish(known_rest, known_motion)
 
     def reestimate(
-        self,
-        known_rest: np.ndarray | None = None,
-        known_motion: np.ndarray | None = None,
-        turn_rest: np.ndarray | None = None,
+        self, known_rest: np.ndarray | None = None, known_motion: np.ndarray | None = None
     ) -> "DriftCorrectedIntegration":
         """Integrate the signal of the last :meth:`estimate` again, under other constraints.
 
         A new estimator with the same settings, as if ``estimate`` had been
         called with the same acceleration, quiet mask and blocks and these
-        ``known_rest`` / ``known_motion`` / ``turn_rest``.  The work that does not depend on
+        ``known_rest`` / ``known_motion``.  The work that does not depend on
         them (the raw integral, the quiet pieces and their levels, the sure
         rests) is shared, not redone: the rep-aware stage re-integrates the
         same acceleration under new rests two or three times per analysis.
@@ -268,24 +256,20 @@ class DriftCorrectedIntegration:
             raise RuntimeError("reestimate() needs a previous estimate() of this estimator")
         other = replace(self)
         other._prepared, other._sample_rate_hz, other._n = self._prepared, self._sample_rate_hz, self._n
-        return other._finish(known_rest, known_motion, turn_rest)
+        return other._finish(known_rest, known_motion)
 
-    def _finish(
-        self, known_rest: np.ndarray | None, known_motion: np.ndarray | None, turn_rest: np.ndarray | None = None
-    ) -> "DriftCorrectedIntegration":
+    def _finish(self, known_rest: np.ndarray | None, known_motion: np.ndarray | None) -> "DriftCorrectedIntegration":
         n, fs = self._n, self._sample_rate_hz
         if known_rest is None:
             known_rest = np.zeros(n, dtype=bool)
         if known_motion is None:
             known_motion = np.zeros(n, dtype=bool)
-        if turn_rest is None:
-            turn_rest = np.zeros(n, dtype=bool)
         velocity = np.zeros(n)
         displacement = np.zeros(n)
         still = np.zeros(n, dtype=bool)
         bias = np.zeros(n)
         for lo, hi, prepared in self._prepared:  # one pass per gap-free block
-            v, z, s, b = self._integrate_block(prepared, fs, known_rest[lo:hi], known_motion[lo:hi], turn_rest[lo:hi])
+            v, z, s, b = self._integrate_block(prepared, fs, known_rest[lo:hi], known_motion[lo:hi])
             velocity[lo:hi], displacement[lo:hi], still[lo:hi], bias[lo:hi] = v, z, s, b
         self.velocity_ = velocity
         self.displacement_ = displacement
@@ -318,7 +302,6 @@ class DriftCorrectedIntegration:
         fs: float,
         known_rest: np.ndarray | None = None,
         known_motion: np.ndarray | None = None,
-        turn_rest: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         bias, raw_velocity, pieces = prepared.bias, prepared.raw_velocity, prepared.pieces
         n = raw_velocity.size
@@ -337,9 +320,6 @@ class DriftCorrectedIntegration:
         if known_rest is not None and known_rest.any():
             inside = running_sum(known_rest)
             anchors |= (inside[pieces[:, 1]] - inside[pieces[:, 0]]) == (pieces[:, 1] - pieces[:, 0])
-        if turn_rest is not None and turn_rest.any():
-            inside = running_sum(turn_rest)
-            anchors |= (inside[pieces[:, 1]] - inside[pieces[:, 0]]) >= self.turn_cover * (pieces[:, 1] - pieces[:, 0])
         # First guess of the rest level: rests we are sure of (the stillness
         # before and after a set, long rests) pin it, and pieces in between are
         # judged against them; without any, the long-window mean velocity (the
@@ -1025,8 +1005,6 @@ def turn_rests(
     min_travel_m: float = 0.10,
     max_burst_s: float = 3.0,
     edge_s: float = 0.4,
-    drop_acc_mps2: float = 0.5 * 9.80665,
-    drop_min_s: float = 0.1,
 ) -> np.ndarray:
     """Quiet samples next to a burst of motion that goes from rest to rest.
 
@@ -1040,10 +1018,7 @@ def turn_rests(
     the hold at the top after a lift, the pause at the bottom before it.
     A burst that starts or ends a cruise changes the speed by the cruise's
     and is left alone, and so are slow cruises themselves, which the
-    acceleration alone cannot tell from a hold.  So is a burst that holds a
-    fall (``drop_acc_mps2`` downwards for ``drop_min_s`` while the bar moves
-    down, as the drop rule): a negative dropped and caught lowers on at its
-    cruise speed, which the slow start before the drop may match.
+    acceleration alone cannot tell from a hold.
 
     Parameters
     ----------
@@ -1060,9 +1035,6 @@ def turn_rests(
         Longer runs of motion (a whole continuous set) are not judged.
     edge_s
         How much of the quiet on either side is declared a rest.
-    drop_acc_mps2, drop_min_s
-        A fall: downward acceleration of at least ``drop_acc_mps2`` for
-        ``drop_min_s`` (in samples, not necessarily in a row) while moving down.
 
     Returns
     -------
@@ -1086,8 +1058,6 @@ def turn_rests(
     np.maximum.at(peak, burst_of, np.abs(speed[inside] - speed[start[burst_of]]))
     tolerance = np.maximum(max_change_m_s, relative_change * peak)
     turning = (np.abs(change) < tolerance) & (np.abs(travel) >= min_travel_m)
-    falling = (acc[inside] <= -drop_acc_mps2) & (speed[inside] - speed[start[burst_of]] < -0.02)
-    turning &= np.bincount(burst_of, falling, minlength=start.size) < max(int(round(drop_min_s * fs)), 1)
     edge = max(int(round(edge_s * fs)), 1)
     for lo, hi in bursts[turning]:  # per rest-to-rest burst (a few per rep)
         rests[max(lo - edge, 0) : lo] = True
