@@ -1329,8 +1329,13 @@ def _restore_lost_phases(
     # survived): the bar came back by the phases' travel in both cases.
     lost = np.flatnonzero(kinds[:-1] == kinds[1:])
     mean_travel = 0.5 * (travel[:-2] + travel[2:])
+    # In a set that starts at the top, lifts are quick (the lifter's
+    # concentric or the partner's hand-off) and never taken for a rest: a
+    # short lift between two descents is a lift of its own (the set's first
+    # rep may cover less range), not the fast end of a lost one.
+    restorable = kinds[:-2] > 0 if lead_kind < 0 else np.ones(max(kinds.size - 2, 0), dtype=bool)
     partial = np.flatnonzero(
-        (kinds[:-2] == kinds[2:]) & (kinds[1:-1] != kinds[:-2]) & (travel[1:-1] < short_fraction * mean_travel)
+        (kinds[:-2] == kinds[2:]) & (kinds[1:-1] != kinds[:-2]) & (travel[1:-1] < short_fraction * mean_travel) & restorable
     )
     stretches = sorted([(int(i), int(i) + 1) for i in lost] + [(int(i), int(i) + 2) for i in partial])
     if not stretches and not lead_kind:
@@ -1350,13 +1355,6 @@ def _restore_lost_phases(
             full_travel[j] = float(np.median(known))
     for i, j in stretches:  # per stretch with a lost return
         kind = int(kinds[i])
-        if j == i + 2 and kind < 0 and lead_kind < 0:
-            # In a set that starts at the top, lifts are quick (the lifter's
-            # concentric or the partner's hand-off) and never taken for a
-            # rest: a short lift between two descents is a lift of its own
-            # (the set's first rep may cover less range), not the fast end
-            # of a lost one.
-            continue
         peak_1, peak_2 = _peak_index(velocity, phases, i), _peak_index(velocity, phases, j)
         if (peak_2 - peak_1) > set_break_s * fs:
             continue
@@ -1578,6 +1576,10 @@ def _restore_lost_lead(
     partial = 1 + np.flatnonzero(
         (kinds[:-1] == lead_kind) & opens_set[:-1] & (kinds[1:] == -lead_kind) & (travel[:-1] < short_fraction * travel[1:])
     )
+    fit_settings = dict(
+        curved_min_s=curved_min_s, threshold_m_s=threshold_m_s, onset_s=onset_s, min_shape=min_shape,
+        initial_rest_s=initial_rest_s,
+    )
     for j in sorted(whole.tolist() + partial.tolist()):  # per set that seems to start with the opposite phase
         first_phase = j - 1 if j in partial else j
         peak = _peak_index(velocity, phases, j)
@@ -1601,10 +1603,6 @@ def _restore_lost_lead(
             continue
         travel_phases = phases if full_travel is None else (starts, ends, kinds, full_travel)
         expected = lead_kind * _set_travel(travel_phases, j, fs, set_break_s)
-        fit_settings = dict(
-            curved_min_s=curved_min_s, threshold_m_s=threshold_m_s, onset_s=onset_s, min_shape=min_shape,
-            initial_rest_s=initial_rest_s,
-        )
         found = _lead_from(a, b, rest, expected, vertical, quiet, fs, lead_kind, **fit_settings)
         if found is None:
             # A gap in the data or a swaying hand-off may have cut the hold
