@@ -10,6 +10,7 @@ from eccentric_sense.pipeline.calibration import (
     fit_accelerometer_calibration,
     fit_axis_sensitivity,
     quiet_piece_means,
+    quiet_piece_steadiness,
 )
 from eccentric_sense.recording import Recording
 
@@ -79,6 +80,34 @@ def test_sphere_fit_recovers_bias_from_rests_in_many_orientations():
     calibration = fit_accelerometer_calibration(acc, np.ones(len(acc), dtype=bool), 100.0, regularization=1e-3)
     assert calibration.bias_mps2 == pytest.approx(bias, abs=0.02)
     assert calibration.gravity_reading_mps2 == pytest.approx(G, abs=0.02)
+
+
+def test_sleeve_spin_in_a_quiet_stretch_does_not_pull_the_sphere_fit():
+    # Without a gyroscope a sleeve spin is quiet: the reading's length hardly
+    # changes.  Its 1 s pieces average gravity over a turn, so their means
+    # are far shorter than 1 g; in the sphere fit they dragged the bias to
+    # 4 m/s^2 and the reading of 1 g to 6 m/s^2.
+    fs = 100.0
+    bias = np.array([0.15, -0.1, 0.05])
+    rng = np.random.default_rng(11)
+    parts = [np.tile(Rotation.from_rotvec([np.deg2rad(roll), 0, 0]).inv().apply([0, 0, G]), (300, 1))
+             for roll in (-40, -20, 0, 20, 40, 0)]  # rests as the bar rolls
+    turn = np.arange(int(2.5 * fs)) / fs * 2 * np.pi  # one turn a second about the bar
+    parts.append(Rotation.from_rotvec(np.column_stack([turn, 0 * turn, 0 * turn])).inv().apply([0, 0, G]))
+    acc = np.vstack(parts) + bias + rng.normal(0, 0.02, (sum(len(p) for p in parts), 3))
+    quiet = np.ones(len(acc), dtype=bool)
+    steadiness = quiet_piece_steadiness(acc, quiet, fs)
+    assert steadiness.size == quiet_piece_means(acc, quiet, fs)[0].shape[0]
+    assert (steadiness[:18] > 0.999).all() and (steadiness[18:] < 0.7).all()  # a turn, a turn, half a turn
+    calibration = fit_accelerometer_calibration(acc, quiet, fs)
+    # Every rest pose, and the spin itself, reads 1 g once corrected.
+    corrected = np.linalg.norm(acc - calibration.bias_mps2, axis=1) - calibration.gravity_reading_mps2
+    half_second_means = corrected.reshape(-1, 50).mean(axis=1)
+    rests = 6 * 300 // 50
+    assert np.abs(half_second_means[:rests]).max() < 0.03
+    # The spin turns the bias through every direction across the bar: what
+    # rests within 40 degrees of roll could not pin down of it stays.
+    assert np.abs(half_second_means[rests:]).max() < 0.1
 
 
 def test_single_orientation_keeps_bias_zero_and_reads_gravity():
