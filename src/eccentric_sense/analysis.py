@@ -604,6 +604,39 @@ def _end_at_bottom_pause(
     return end
 
 
+def _start_after_hold(
+    calm: np.ndarray,
+    acc_lp: np.ndarray,
+    displacement: np.ndarray,
+    start: int,
+    end: int,
+    fs: float,
+    *,
+    reach: int,
+    min_hold: int,
+    travel: float,
+) -> int:
+    """Start of a descent moved to the end of a hold inside it (else ``start``).
+
+    The latest calm of ``min_hold`` samples or more that begins inside the
+    descent, after which the descent still covers ``travel`` and which ends
+    in a push down: the set-up before the first rep (an unrack, a
+    walk-out), read with a velocity offset, ran on through the hold into
+    the descent.  A slow negative's own cruise is calm too, but the descent
+    after it does not cover the lifts' travel.
+    """
+    first = int(np.searchsorted(calm[:, 0], start + reach, side="right"))
+    last = int(np.searchsorted(calm[:, 1], end, side="left"))
+    for lo, hi in calm[first:last][::-1]:  # per calm run inside one descent: a handful
+        if hi - lo < min_hold:
+            continue
+        if displacement[hi] - displacement[end] <= travel:
+            continue  # an earlier calm leaves even more travel: keep looking
+        push = -acc_lp[hi : min(hi + int(0.5 * fs), end)]
+        return int(hi) if push.size and push.max() > CALM_M_S2 else start
+    return start
+
+
 def _settle_boundaries(
     segments: list[SetSegment],
     kin: Kinematics,
@@ -647,7 +680,11 @@ def _settle_boundaries(
     ``offset_descent_s`` at its start when the travel from there to its end
     is over ``covered_fraction`` of the median travel of the set's lifts:
     the bar came down from where the lifts took it, so the calm before was
-    a pause.  Without a gyroscope (``detrend_calm``), likewise, its end
+    a pause.  Without a gyroscope (``detrend_calm``) the same holds for
+    the latest such calm (``offset_min_s`` or longer) inside the descent
+    (see :func:`_start_after_hold`): a set-up move before the first rep,
+    read with an offset, runs on through the hold into the descent.
+    Without a gyroscope, likewise, its end
     moves back to a calm that began up to ``offset_descent_s`` before it,
     after braking, when the descent had covered that travel by then (with
     a gyroscope that was no better).  Also without a gyroscope, a descent
@@ -708,6 +745,9 @@ def _settle_boundaries(
             )
             if after.size and after.max() > CALM_M_S2 and (phase.kind == CONCENTRIC or steady or covered):
                 start = int(calm[k, 1])
+        if phase.kind == ECCENTRIC and detrend_calm and start == phase.start_index and bool(np.isfinite(lift_travel)):
+            start = _start_after_hold(calm, acc, displacement, start, end, fs, reach=reach,
+                                      min_hold=max(int(offset_min_s * fs), 1), travel=covered_fraction * lift_travel)
         # The calm stretch the phase ends in, if braking came before it.
         k = int(np.searchsorted(calm[:, 1], end - reach, side="right"))
         late_end = late_lift if phase.kind == CONCENTRIC else (max(late, offset_descent) if detrend_calm else late)

@@ -621,3 +621,21 @@ def test_negatives_after_unsteady_hand_offs_are_restored_end_to_end():
     errors = reps["ecc_duration_s"].to_numpy() - truth["ecc_duration_s"].to_numpy()
     assert np.all(np.abs(errors) < 2.0)
     assert np.sum(np.abs(errors) < 0.3) >= 10
+
+
+def test_first_descent_starts_after_the_hold_that_follows_a_walkout_end_to_end():
+    # A development draw (never a held-out seed): squats, tempo, 200 Hz with
+    # host time stamps, no gyroscope.  The walk-out left a velocity offset of
+    # 5 cm/s, which ran on through the 2.8 s hold into the first descent: it
+    # started 6.5 s early, at the unrack.
+    from eccentric_sense.analysis import analyze
+    from eccentric_sense.simulate import heldout_suite
+
+    case = heldout_suite(24, 1)[0]
+    assert case.condition["gyroscope"] == "no"
+    sim = case.simulate()
+    reps = analyze(sim.recording, exercise="squat").reps
+    truth = sim.truth_reps
+    assert len(reps) == len(truth)
+    start_errors = reps["ecc_start_s"].to_numpy() - truth["ecc_start_s"].to_numpy()
+    assert np.all(np.abs(start_errors) < 0.3)
