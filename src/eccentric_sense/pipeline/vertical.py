@@ -169,10 +169,10 @@ def _settled(
     sample_rate_hz: float,
     *,
     max_off_mps2: float = 0.2,
-    max_turn_rads: float = np.deg2rad(8.0),
+    max_turn_rads: float = np.deg2rad(12.0),
     min_pose_change_rads: float = np.deg2rad(3.0),
     window_s: float = 0.1,
-    min_s: float = 0.2,
+    min_s: float = 0.1,
     tremor_cutoff_hz: float = 4.0,
 ) -> np.ndarray:
     """Samples, not quiet, where the force is gravity in a pose the quiet samples around do not give.
@@ -191,7 +191,12 @@ def _settled(
     into shorter ones (a walkout's steps), which pass the projection's
     checks by chance (a 50 Hz walkout of the benchmark gained 0.19 m/s).
     The turning is measured on the force low-passed at ``tremor_cutoff_hz``,
-    as the quiet detector measures it, so a hand's shake is no turn.
+    as the quiet detector measures it, so a hand's shake is no turn.  That
+    low-pass rings for about 0.2 s after a hard stop: the 0.3-0.4 s pause
+    at the bottom of a fast curl (stopped at 11 m/s^2, a development draw)
+    turned at 9-11 deg/s for 0.1 s and at no moment slower, so
+    ``max_turn_rads`` and ``min_s`` leave room for that (at 8 deg/s and
+    0.2 s such pauses were missed and the curl's lifts read 0.5 m too long).
     """
     width = max(int(round(window_s * sample_rate_hz)), 2)
     near_gravity = moving_average(np.abs(norm - gravity_reading_mps2), width) < max_off_mps2
