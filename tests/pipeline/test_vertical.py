@@ -502,9 +502,9 @@ def test_a_curl_set_with_hard_stops_takes_the_pose_at_its_short_bottom_pauses_en
     # A development draw (never a held-out seed): curls, negative-emphasized,
     # 100 Hz with host time stamps, no gyroscope.  The lifts are stopped
     # hard; the low-pass the turning is measured on rings for 0.2 s after, so
-    # the 0.3-0.4 s pauses at the bottom never looked settled, the bursts ran
-    # from one top hold to the next, and the norm method's arc error took two
-    # reps out of the count.
+    # a 0.25 s pause at the bottom never looked settled, the burst ran from
+    # one top hold to the next, and the norm method's arc error split one rep
+    # in two and read the next lift 0.7 m long.
     from eccentric_sense.analysis import analyze
     from eccentric_sense.simulate import heldout_suite
 

@@ -192,11 +192,13 @@ def _settled(
     checks by chance (a 50 Hz walkout of the benchmark gained 0.19 m/s).
     The turning is measured on the force low-passed at ``tremor_cutoff_hz``,
     as the quiet detector measures it, so a hand's shake is no turn.  That
-    low-pass rings for about 0.2 s after a hard stop: the 0.3-0.4 s pause
-    at the bottom of a fast curl (stopped at 11 m/s^2, a development draw)
-    turned at 9-11 deg/s for 0.1 s and at no moment slower, so
-    ``max_turn_rads`` and ``min_s`` leave room for that (at 8 deg/s and
-    0.2 s such pauses were missed and the curl's lifts read 0.5 m too long).
+    low-pass rings for about 0.2 s after a hard stop: the 0.4 s pause at
+    the bottom of a fast curl (stopped at 11 m/s^2, a development draw)
+    turned under 8 deg/s for only 0.12-0.15 s, so ``max_turn_rads`` and
+    ``min_s`` leave room for that (at 8 deg/s and 0.2 s such pauses were
+    missed, and the curls' lifts read up to 0.7 m too long).  A 0.25 s
+    pause of the same set turned at 9-11 deg/s at its slowest, for under
+    0.1 s, and is still missed.
     """
     width = max(int(round(window_s * sample_rate_hz)), 2)
     near_gravity = moving_average(np.abs(norm - gravity_reading_mps2), width) < max_off_mps2
