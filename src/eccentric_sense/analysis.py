@@ -1199,7 +1199,15 @@ def _closure_drift_pinned(acc: np.ndarray, rest: np.ndarray, expected: float, fs
 
 
 def _rest_before_phase(
-    phases: tuple[np.ndarray, ...], j: int, short: int | None, quiet_index: np.ndarray, after: int, peak: int, window: int
+    phases: tuple[np.ndarray, ...],
+    j: int,
+    short: int | None,
+    quiet_index: np.ndarray,
+    after: int,
+    peak: int,
+    window: int,
+    *,
+    least_fraction: float = 0.5,
 ) -> tuple[int, np.ndarray] | None:
     """End ``b`` of a stretch to restore and the rest samples just before it, or None.
 
@@ -1208,7 +1216,11 @@ def _rest_before_phase(
     not be quiet: a bar set on the floor rings), or the turn itself when
     there is no pause; otherwise the last
     ``window`` quiet samples after sample ``after`` and before phase ``j``'s
-    peak speed, if they are one rest.
+    peak speed, if they are one rest, or else the last ``least_fraction``
+    of that, if those are: a hard stop at the bottom rings the plates
+    through part of the pause (the 1 s pauses after a row's negatives
+    stopped hard were quiet for 0.45 s, and their lost cruises stayed
+    unrestored).
     """
     starts, ends, _, _ = phases
     if short is not None:
@@ -1220,12 +1232,15 @@ def _rest_before_phase(
             rest = np.arange(min(max(b - 3, int(ends[short])), b - 1), b)
         return b, rest[-window:]
     before = quiet_index[(quiet_index > after) & (quiet_index < peak)]
-    if before.size < window:
+    least = max(int(least_fraction * window), 2)
+    if before.size < least:
         return None
     b = int(before[-1]) + 1
     rest = before[-window:]
     if rest[0] < b - 2 * window:  # the last quiet samples are not one rest
-        return None
+        rest = before[-least:]
+        if rest[0] < b - 2 * least:
+            return None
     return b, rest
 
 
