@@ -663,7 +663,11 @@ def _settle_boundaries(
     a phase whose last ``reach_s`` lie in a calm stretch (low-passed
     acceleration under ``CALM_M_S2`` for at least ``CALM_S``) that began
     right after its braking, within ``late_s`` of its end, ends when the
-    calm begins.  A lift may be held on for up to ``late_lift_s`` (the
+    calm begins; with a gyroscope, a descent only if its speed changed by
+    under ``onset_m_s`` from there to its end (from the acceleration): the
+    offset that holds a pause "moving" does not change, while the slow
+    cruise after a drop's catch, and braking gentler than the calm's
+    limit, do.  A lift may be held on for up to ``late_lift_s`` (the
     hold at the top after a lift whose integral is a few cm/s off) when its
     mean speed over the calm is under ``hold_m_s``: a bar can grind slowly
     to lockout, but not at a few cm/s for seconds.  A lift that starts
@@ -754,7 +758,12 @@ def _settle_boundaries(
         if k < calm.shape[0] and max(start, end - late_end) < calm[k, 0] < end and calm[k, 1] >= end - reach:
             before = -sign * acc[max(start, calm[k, 0] - int(0.5 * fs)) : calm[k, 0]]
             if end - int(calm[k, 0]) <= late:
-                holding = True
+                # With a gyroscope an offset is a few mm/s: a descent whose
+                # speed still changes in the calm (a cruise after a drop's
+                # catch, braking under the calm's 0.3 m/s^2) was moving.
+                holding = detrend_calm or phase.kind == CONCENTRIC or abs(
+                    _calm_speed_change(kin.vertical_acc_mps2, speed_change, int(calm[k, 0]), end, fs, False)
+                ) < onset_m_s
             elif phase.kind == CONCENTRIC:
                 # Beyond ``late_s`` only an offset, not a slow grind to lockout
                 # (0.1 m/s and more), may have kept the lift going.

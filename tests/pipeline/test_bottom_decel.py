@@ -102,6 +102,28 @@ def test_a_slow_descent_after_a_braked_drop_keeps_its_end():
     assert settled.eccentric.end_index == end
 
 
+@pytest.mark.parametrize("detrend, moved", [(False, False), (True, True)])
+def test_a_cruise_after_a_drops_catch_that_brakes_gently_keeps_its_end(detrend, moved):
+    from eccentric_sense.analysis import _settle_boundaries
+
+    # A cruise at 7 cm/s, a drop (0.45 m/s gained in 0.15 s) caught as hard,
+    # then 0.5 s of the same cruise and 0.4 s of braking at 0.175 m/s^2
+    # (under the calm's 0.3 m/s^2): one calm from the catch to the bottom,
+    # within a second of the descent's end.  Its speed changes by 7 cm/s
+    # there, so with a gyroscope (whose offsets are a few mm/s) the bar was
+    # moving and the end stays; without one the calm is taken for a pause
+    # held "moving" by an offset.
+    drop, catch = -_hump(6.0, 0.15), _hump(6.0, 0.15)
+    acc = np.concatenate([np.zeros(50), drop, catch, np.zeros(50), np.full(40, 0.175), np.zeros(100)])
+    kin = _kinematics(acc)
+    end = 50 + 15 + 15 + 50 + 40
+    settled = _settle_boundaries(_one_rep(end, end + 40), kin, detrend_calm=detrend)[0].reps[0]
+    if moved:
+        assert settled.eccentric.end_index < end - int(0.3 * FS)
+    else:
+        assert settled.eccentric.end_index == end
+
+
 def test_a_lift_ending_late_in_the_pause_at_the_top_ends_where_the_pause_begins():
     from eccentric_sense.analysis import _settle_boundaries
     from eccentric_sense.pipeline.types import RepSegment, SetSegment
