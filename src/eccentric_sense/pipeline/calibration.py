@@ -19,7 +19,14 @@ from ..constants import STANDARD_GRAVITY
 from ._runs import mask_to_runs, moving_average, remove_short_runs, running_sum, split_spans
 from ._vectors import column_medians, row_norms
 
-__all__ = ["QuietDetector", "AccelerometerCalibration", "fit_accelerometer_calibration", "fit_axis_sensitivity", "quiet_piece_means", "quiet_piece_steadiness"]
+__all__ = [
+    "QuietDetector",
+    "AccelerometerCalibration",
+    "fit_accelerometer_calibration",
+    "fit_axis_sensitivity",
+    "quiet_piece_means",
+    "quiet_piece_steadiness",
+]
 
 
 def _lowpass(x: np.ndarray, cutoff_hz: float, fs: float, order: int = 2) -> np.ndarray:
@@ -193,7 +200,9 @@ def quiet_piece_means(
     return (csum[pieces[:, 1]] - csum[pieces[:, 0]]) / lengths[:, None], lengths
 
 
-def quiet_piece_steadiness(acc_mps2: np.ndarray, quiet: np.ndarray, sample_rate_hz: float, *, piece_s: float = 1.0) -> np.ndarray:
+def quiet_piece_steadiness(
+    acc_mps2: np.ndarray, quiet: np.ndarray, sample_rate_hz: float, *, piece_s: float = 1.0
+) -> np.ndarray:
     """Length of each quiet piece's mean reading over its mean length, ``(k,)``.
 
     The pieces are those of :func:`quiet_piece_means`.  1 where the reading
