@@ -664,10 +664,12 @@ def _settle_boundaries(
     acceleration under ``CALM_M_S2`` for at least ``CALM_S``) that began
     right after its braking, within ``late_s`` of its end, ends when the
     calm begins; with a gyroscope, a descent only if its speed changed by
-    under ``onset_m_s`` from there to its end (from the acceleration): the
+    under ``onset_m_s`` from there to its end (from the acceleration), or
+    the 0.2 s after its end push up harder than the calm's limit: the
     offset that holds a pause "moving" does not change, while the slow
     cruise after a drop's catch, and braking gentler than the calm's
-    limit, do.  A lift may be held on for up to ``late_lift_s`` (the
+    limit, do; at a touch-and-go bottom the change is the next lift's push
+    starting inside the calm.  A lift may be held on for up to ``late_lift_s`` (the
     hold at the top after a lift whose integral is a few cm/s off) when its
     mean speed over the calm is under ``hold_m_s``: a bar can grind slowly
     to lockout, but not at a few cm/s for seconds.  A lift that starts
@@ -760,10 +762,17 @@ def _settle_boundaries(
             if end - int(calm[k, 0]) <= late:
                 # With a gyroscope an offset is a few mm/s: a descent whose
                 # speed still changes in the calm (a cruise after a drop's
-                # catch, braking under the calm's 0.3 m/s^2) was moving.
-                holding = detrend_calm or phase.kind == CONCENTRIC or abs(
-                    _calm_speed_change(kin.vertical_acc_mps2, speed_change, int(calm[k, 0]), end, fs, False)
-                ) < onset_m_s
+                # catch, braking under the calm's 0.3 m/s^2) was moving,
+                # unless the change is the next lift's push starting inside
+                # the calm (a touch-and-go bottom): then the bar is pushed
+                # harder than the calm's limit right after the end.
+                push = acc[end : end + max(int(0.2 * fs), 1)]
+                holding = (
+                    detrend_calm
+                    or phase.kind == CONCENTRIC
+                    or abs(_calm_speed_change(kin.vertical_acc_mps2, speed_change, int(calm[k, 0]), end, fs, False)) < onset_m_s
+                    or (push.size > 0 and float(np.mean(push)) > CALM_M_S2)
+                )
             elif phase.kind == CONCENTRIC:
                 # Beyond ``late_s`` only an offset, not a slow grind to lockout
                 # (0.1 m/s and more), may have kept the lift going.

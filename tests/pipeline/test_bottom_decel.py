@@ -124,6 +124,26 @@ def test_a_cruise_after_a_drops_catch_that_brakes_gently_keeps_its_end(detrend, 
         assert settled.eccentric.end_index == end
 
 
+def test_a_descent_held_on_into_a_touch_and_go_push_ends_where_the_calm_began():
+    from eccentric_sense.analysis import _settle_boundaries
+
+    # A descent braked at the floor, 0.2 s of calm, and the next lift's push
+    # starting inside the calm (0.28 m/s^2 after 0.2 s, under the calm's
+    # 0.3 m/s^2) before it takes off.  An offset kept the descent "moving"
+    # until the push: its speed changed by 3 cm/s in the calm, but that is
+    # the push, which goes on harder than the calm's limit right after the
+    # end, so the end moves back to where the calm began (with a gyroscope,
+    # where a speed change alone would keep it).
+    ramp = np.linspace(0.0, 0.28, 20)
+    acc = np.concatenate([np.zeros(50), -_hump(3.0, 0.3), np.zeros(60), _hump(4.0, 0.3), np.zeros(20), ramp,
+                          0.28 + _hump(3.0, 0.5), np.zeros(100)])
+    kin = _kinematics(acc)
+    calm_start = 50 + 30 + 60 + 30
+    end = calm_start + 20 + 20
+    settled = _settle_boundaries(_one_rep(end, end + 5), kin)[0].reps[0]
+    assert calm_start - 15 <= settled.eccentric.end_index <= calm_start + 5
+
+
 def test_a_lift_ending_late_in_the_pause_at_the_top_ends_where_the_pause_begins():
     from eccentric_sense.analysis import _settle_boundaries
     from eccentric_sense.pipeline.types import RepSegment, SetSegment
