@@ -663,8 +663,8 @@ def _settle_boundaries(
     a phase whose last ``reach_s`` lie in a calm stretch (low-passed
     acceleration under ``CALM_M_S2`` for at least ``CALM_S``) that began
     right after its braking, within ``late_s`` of its end, ends when the
-    calm begins; with a gyroscope, a descent only if its speed changed by
-    under ``onset_m_s`` from there to its end (from the acceleration), or
+    calm begins; a descent only if its speed changed by under
+    ``onset_m_s`` from there to its end (from the acceleration), or
     the 0.2 s after its end push up harder than the calm's limit: the
     offset that holds a pause "moving" does not change, while the slow
     cruise after a drop's catch, and braking gentler than the calm's
@@ -760,16 +760,15 @@ def _settle_boundaries(
         if k < calm.shape[0] and max(start, end - late_end) < calm[k, 0] < end and calm[k, 1] >= end - reach:
             before = -sign * acc[max(start, calm[k, 0] - int(0.5 * fs)) : calm[k, 0]]
             if end - int(calm[k, 0]) <= late:
-                # With a gyroscope an offset is a few mm/s: a descent whose
-                # speed still changes in the calm (a cruise after a drop's
-                # catch, braking under the calm's 0.3 m/s^2) was moving,
-                # unless the change is the next lift's push starting inside
-                # the calm (a touch-and-go bottom): then the bar is pushed
-                # harder than the calm's limit right after the end.
+                # An offset holds a pause "moving" at a steady speed: a
+                # descent whose speed still changes in the calm (a cruise
+                # after a drop's catch, braking under the calm's 0.3 m/s^2)
+                # was moving, unless the change is the next lift's push
+                # starting inside the calm (a touch-and-go bottom): then the
+                # bar is pushed harder than the calm's limit right after.
                 push = acc[end : end + max(int(0.2 * fs), 1)]
                 holding = (
-                    detrend_calm
-                    or phase.kind == CONCENTRIC
+                    phase.kind == CONCENTRIC
                     or abs(_calm_speed_change(kin.vertical_acc_mps2, speed_change, int(calm[k, 0]), end, fs, False)) < onset_m_s
                     or (push.size > 0 and float(np.mean(push)) > CALM_M_S2)
                 )
