@@ -181,6 +181,11 @@ class AccelerometerCalibration:
         return 1.0
 
 
+def _quiet_pieces(quiet: np.ndarray, sample_rate_hz: float, piece_s: float) -> np.ndarray:
+    """``(k, 2)`` spans of the quiet runs cut into ``piece_s`` pieces."""
+    return split_spans(mask_to_runs(quiet), max(int(piece_s * sample_rate_hz), 1))
+
+
 def quiet_piece_means(
     acc_mps2: np.ndarray, quiet: np.ndarray, sample_rate_hz: float, *, piece_s: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -191,8 +196,7 @@ def quiet_piece_means(
     a caller that corrects the readings between the fits passes them on
     instead of summing the whole recording again.
     """
-    piece = max(int(piece_s * sample_rate_hz), 1)
-    pieces = split_spans(mask_to_runs(quiet), piece)
+    pieces = _quiet_pieces(quiet, sample_rate_hz, piece_s)
     if pieces.shape[0] == 0:
         return np.empty((0, 3)), np.empty(0)
     csum = running_sum(acc_mps2)
@@ -201,22 +205,28 @@ def quiet_piece_means(
 
 
 def quiet_piece_steadiness(
-    acc_mps2: np.ndarray, quiet: np.ndarray, sample_rate_hz: float, *, piece_s: float = 1.0
+    acc_mps2: np.ndarray,
+    quiet: np.ndarray,
+    sample_rate_hz: float,
+    *,
+    piece_s: float = 1.0,
+    means: np.ndarray | None = None,
 ) -> np.ndarray:
     """Length of each quiet piece's mean reading over its mean length, ``(k,)``.
 
-    The pieces are those of :func:`quiet_piece_means`.  1 where the reading
+    The pieces are those of :func:`quiet_piece_means`, whose means can be
+    passed in (``means``) rather than summed again.  1 where the reading
     kept its direction; a piece whose direction spread by ``theta``
     (root-mean-square, radians) scores about ``1 - theta^2 / 2``.
     """
-    piece = max(int(piece_s * sample_rate_hz), 1)
-    pieces = split_spans(mask_to_runs(quiet), piece)
+    pieces = _quiet_pieces(quiet, sample_rate_hz, piece_s)
     if pieces.shape[0] == 0:
         return np.empty(0)
-    vector_sum = running_sum(acc_mps2)
+    if means is None:
+        means, _ = quiet_piece_means(acc_mps2, quiet, sample_rate_hz, piece_s=piece_s)
     length_sum = running_sum(row_norms(acc_mps2))
-    mean_vector = row_norms(vector_sum[pieces[:, 1]] - vector_sum[pieces[:, 0]])
-    return mean_vector / np.maximum(length_sum[pieces[:, 1]] - length_sum[pieces[:, 0]], 1e-12)
+    mean_length = (length_sum[pieces[:, 1]] - length_sum[pieces[:, 0]]) / (pieces[:, 1] - pieces[:, 0])
+    return row_norms(means) / np.maximum(mean_length, 1e-12)
 
 
 def fit_accelerometer_calibration(
@@ -274,7 +284,7 @@ def fit_accelerometer_calibration(
     # Long runs in ~1 s pieces, so that slow drifts and many orientations are seen.
     means, lengths = piece_means if piece_means is not None else quiet_piece_means(acc_mps2, quiet, sample_rate_hz)
     if len(means):
-        steady = quiet_piece_steadiness(acc_mps2, quiet, sample_rate_hz) >= min_steadiness
+        steady = quiet_piece_steadiness(acc_mps2, quiet, sample_rate_hz, means=means) >= min_steadiness
         if steady.any():
             means, lengths = means[steady], lengths[steady]
     if len(means) == 0:
