@@ -417,3 +417,69 @@ def test_closure_refinement_keeps_the_bar_at_rest_where_it_turns_when_one_rep_is
     error_at_turns = np.mean(np.abs(refined[index] - v_true[index]))
     assert error_at_turns < 0.6 * np.mean(np.abs(closure_only[index] - v_true[index]))
     assert error_at_turns < 0.03  # within the tolerance the turns are given
+
+
+def _negatives_caught_after_a_drop(catch_error_m_s: float, n_reps: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Acceleration, quiet mask and true velocity of negatives that fall 0.12 m, are caught and lowered on at 5 cm/s.
+
+    ``catch_error_m_s`` is how much the catch is over-read (the norm method
+    over-reads hard catches): the raw velocity after it is that much higher.
+    """
+    def lift(travel: float, seconds: float) -> np.ndarray:
+        n = int(seconds * FS)
+        return travel * np.pi / 2 / seconds * np.sin(np.pi * (np.arange(n) + 0.5) / n)
+
+    n_drop = int(0.3 * FS)
+    drop = -0.8 * np.sin(np.pi * (np.arange(n_drop) + 0.5) / n_drop)
+    brake = 0.05 * _smooth_step(int(0.3 * FS))[::-1]
+    cruise = np.full(int((0.4 + drop.sum() / FS) / 0.05 * FS), 0.05)
+    descent = np.concatenate([drop, -cruise, -brake])
+    top, bottom = np.zeros(int(1.5 * FS)), np.zeros(int(1.0 * FS))
+    rep = np.concatenate([top, descent, bottom, lift(-descent.sum() / FS, 0.8)])
+    error = np.zeros(rep.size)
+    catch = slice(top.size + n_drop // 2, top.size + n_drop)
+    error[catch] = catch_error_m_s / (n_drop // 2 / FS)
+    lead, tail = np.zeros(int(3 * FS)), np.zeros(int(5 * FS))
+    v_true = np.concatenate([lead, *[rep] * n_reps, tail])
+    error = np.concatenate([lead, *[error] * n_reps, tail])
+    acc = np.gradient(v_true) * FS + error + np.random.default_rng(1).normal(0, 0.01, v_true.size)
+    return acc, _quiet_where_no_acceleration(v_true), v_true
+
+
+def test_a_cruise_that_brakes_into_a_rest_is_not_a_rest_itself():
+    # The over-read catch leaves each cruise's raw velocity at the rest
+    # level, so by level alone it is a rest; but 5 cm/s of braking separates
+    # it from the bottom pause, and two rests cannot lie either side of that.
+    acc, quiet, v_true = _negatives_caught_after_a_drop(0.05)
+    result = DriftCorrectedIntegration().estimate(acc, quiet, FS)
+    cruise = np.abs(v_true + 0.05) < 1e-9
+    assert not result.still_[cruise].any()
+    assert result.velocity_[cruise].mean() < -0.02  # the drift line takes part of the catch's error
+    pauses = (v_true == 0) & np.roll(v_true == 0, int(0.4 * FS)) & np.roll(v_true == 0, -int(0.4 * FS))
+    assert result.still_[pauses].mean() > 0.9
+
+
+def test_a_small_catch_error_or_a_lift_between_two_holds_leaves_both_rests():
+    # Under twice the rests' tolerance of speed change: the cruise reads
+    # 2 cm/s, and it is judged by its level alone (as before).
+    acc, quiet, v_true = _negatives_caught_after_a_drop(0.03)
+    result = DriftCorrectedIntegration().estimate(acc, quiet, FS)
+    cruise = np.abs(v_true + 0.05) < 1e-9
+    assert result.velocity_[cruise].mean() < -0.015
+    # A fast descent between two holds whose integral errs by 4 cm/s: the
+    # later hold reads higher, as after braking, but across a burst that
+    # moved the bar, not a mere change of speed; both holds stay rests.
+    n = int(0.8 * FS)
+    lift = 0.3 * np.pi / 2 / 0.8 * np.sin(np.pi * (np.arange(n) + 0.5) / n)
+    hold = np.zeros(int(2.0 * FS))
+    v_true = np.concatenate([np.zeros(int(3 * FS)), lift, hold, -lift, hold, lift, np.zeros(int(3 * FS))])
+    descent = slice(int(3 * FS) + n + hold.size, int(3 * FS) + 2 * n + hold.size)
+    error = np.zeros(v_true.size)
+    error[descent] = 0.04 / 0.8
+    acc = np.gradient(v_true) * FS + error
+    quiet = _quiet_where_no_acceleration(v_true)
+    first_hold = slice(int(3 * FS) + n + int(0.3 * FS), descent.start - int(0.3 * FS))
+    assert DriftCorrectedIntegration().estimate(acc, quiet, FS).still_[first_hold].all()
+    # Without the burst's test the hold would be taken for a cruise.
+    unguarded = DriftCorrectedIntegration(braked_peak_m_s=10.0).estimate(acc, quiet, FS)
+    assert not unguarded.still_[first_hold].any()

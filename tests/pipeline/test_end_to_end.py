@@ -318,3 +318,21 @@ def test_a_continuous_accelerometer_only_set_keeps_its_cruises():
     assert len(sim.truth_reps) == 10
     assert len(reps) == 10
     assert len(_match(sim.truth_reps, reps)) == 10
+
+
+def test_a_negative_caught_after_a_drop_keeps_its_cruise_end_to_end():
+    # A development draw (never a held-out seed): negative-only deadlifts at
+    # 400 Hz, no gyroscope.  The first negative fell, was caught and lowered
+    # on for 5 s; the over-read catch left its cruise at the rest level, so
+    # it was taken for a rest and the descent read as the 0.3 s fall.
+    from eccentric_sense.analysis import AnalysisSettings, analyze
+    from eccentric_sense.simulate import heldout_suite
+
+    case = heldout_suite(36, 5)[4]
+    assert case.condition["gyroscope"] == "no" and case.condition["protocol"] == "negative_only"
+    sim = case.simulate()
+    reps = analyze(sim.recording, exercise="deadlift", settings=AnalysisSettings(first_phase="eccentric")).reps
+    truth = sim.truth_reps
+    assert len(reps) == len(truth)
+    errors = reps["ecc_duration_s"].to_numpy() - truth["ecc_duration_s"].to_numpy()
+    assert np.all(np.abs(errors) < 0.3)

@@ -173,6 +173,12 @@ class DriftCorrectedIntegration:
         ``outlier_tolerance_m_s`` cannot all be rests; the one furthest from
         the line between the rests of the quiet runs around it (if those lie
         within ``outlier_span_s``) is dropped (see ``_drop_level_outliers``).
+    braked_burst_s, braked_max_m_s, braked_peak_m_s
+        Two quiet runs at most ``braked_burst_s`` apart whose levels differ
+        by more than the rests' tolerance but less than ``braked_max_m_s``,
+        across a burst that strays no more than ``braked_peak_m_s`` from the
+        line between them, are a descent's cruise and the rest it braked to
+        (see ``_drop_braked_cruises``).
     rest_margin_s
         The drift line of a rest is fitted without this much at either end.
     rest_chunk_s
@@ -196,6 +202,9 @@ class DriftCorrectedIntegration:
     still_tolerance_m_s: float = 0.012
     outlier_tolerance_m_s: float = 0.018
     outlier_span_s: float = 12.0
+    braked_burst_s: float = 1.5
+    braked_max_m_s: float = 0.12
+    braked_peak_m_s: float = 0.1
     rest_margin_s: float = 0.25
     rest_chunk_s: float = 2.0
     long_rest_s: float = 15.0
@@ -339,6 +348,7 @@ class DriftCorrectedIntegration:
             tolerance = float(np.clip(5.0 * spread, 0.25 * self.still_tolerance_m_s, self.still_tolerance_m_s))
             is_rest = (np.abs(levels - rest_level) < tolerance) & (change < max(tolerance, 0.5 * self.still_tolerance_m_s))
         is_rest = self._drop_level_outliers(pieces, centres, levels, flat, is_rest, fs)
+        is_rest = self._drop_braked_cruises(pieces, levels, flat, is_rest, anchors, raw_velocity, fs)
         # Sure rests stay rests even when their level disagrees with the
         # others (a bias exposed by rotation shifts the level between rests).
         is_rest |= anchors
@@ -612,6 +622,47 @@ class DriftCorrectedIntegration:
                 break
             is_rest[rest[drop[group]]] = False
         return is_rest
+
+    def _drop_braked_cruises(
+        self, pieces: np.ndarray, levels: np.ndarray, flat: np.ndarray, is_rest: np.ndarray, anchors: np.ndarray,
+        raw_velocity: np.ndarray, fs: float,
+    ) -> np.ndarray:
+        """Rests without the cruises that a short, gentle burst of upward speed change ends.
+
+        Two rests cannot lie either side of a burst that changes the speed
+        without moving the bar (no lift, no drop between them): the burst's
+        few cm/s would have to be a bias of 0.05 m/s^2 or more.  When the
+        later run sits higher, the earlier one is the constant-speed end of
+        a descent (a negative's cruise after a drop was caught, a tempo
+        descent) and the burst its braking: the bar does not drift up
+        quietly from a rest at a steady few cm/s.  Such a run's pieces at its
+        level stop being rests, unless they are sure rests.  The mirror case
+        (a rest, a push down, a cruise read as a rest) is left alone: judged
+        the same way it measured worse on the development draws, since the
+        cruise then loses the anchor the rest of the descent was read from.
+        """
+        if pieces.shape[0] < 2 or not is_rest.any():
+            return is_rest
+        touching = pieces[1:, 0] == pieces[:-1, 1]
+        run = np.concatenate([[0], np.cumsum(~touching)])  # quiet run of each piece
+        left = np.flatnonzero(~touching)  # the last piece of a run; the next piece opens the next run
+        right = left + 1
+        gap_s = (pieces[right, 0] - pieces[left, 1]) / fs
+        jump = levels[right] - levels[left]
+        # Like _level_jump: more than two rests' tolerance plus what a residual bias adds over the burst.
+        braked = (
+            (gap_s <= self.braked_burst_s) & flat[left] & flat[right] & (is_rest[left] | is_rest[right])
+            & (jump > 2 * self.still_tolerance_m_s + 0.01 * gap_s) & (jump < self.braked_max_m_s) & ~anchors[left]
+        )
+        out = is_rest.copy()
+        for k in np.flatnonzero(braked):  # per candidate burst (a few per recording)
+            a, b = int(pieces[left[k], 1]), int(pieces[right[k], 0])
+            line = np.linspace(levels[left[k]], levels[right[k]], b - a)
+            if b > a and np.max(np.abs(raw_velocity[a:b] - line)) > self.braked_peak_m_s:
+                continue  # a lift or a drop between them, not a mere change of speed
+            cruise = (run == run[left[k]]) & (np.abs(levels - levels[left[k]]) < 0.5 * jump[k]) & ~anchors
+            out[cruise] = False
+        return out
 
     def _quiet_pieces(self, quiet: np.ndarray, fs: float) -> np.ndarray:
         piece = max(int(round(self.piece_s * fs)), 1)
