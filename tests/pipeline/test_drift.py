@@ -74,12 +74,15 @@ def test_reestimate_gives_what_a_fresh_estimate_under_the_same_constraints_gives
     motion[int(14 * FS) : int(16 * FS)] = True  # the rest after the first descent
     rest = np.zeros(acc.size, dtype=bool)
     rest[int(6 * FS) : int(9 * FS)] = True  # inside the first descent's cruise
-    first = DriftCorrectedIntegration(piece_s=0.4).estimate(acc, quiet, FS, block)
+    # The braking test is switched off (braked_max_m_s=0): it would rightly
+    # refuse a rest forced into a cruise that brakes into the bottom rest.
+    settings = dict(piece_s=0.4, braked_max_m_s=0.0)
+    first = DriftCorrectedIntegration(**settings).estimate(acc, quiet, FS, block)
     # Twice, with constraints that add sure rests: the shared first-pass work must not keep them.
     for known_rest, known_motion in [(rest, motion), (None, motion), (rest, None), (None, None)]:
         again = first.reestimate(known_rest=known_rest, known_motion=known_motion)
-        fresh = DriftCorrectedIntegration(piece_s=0.4).estimate(acc, quiet, FS, block, known_rest, known_motion)
-        assert again is not first and again.piece_s == 0.4
+        fresh = DriftCorrectedIntegration(**settings).estimate(acc, quiet, FS, block, known_rest, known_motion)
+        assert again is not first and again.piece_s == 0.4 and again.braked_max_m_s == 0.0
         for name in ("velocity_", "displacement_", "still_", "bias_"):
             np.testing.assert_array_equal(getattr(again, name), getattr(fresh, name))
     # The constraints matter here (so the comparisons above have teeth).
@@ -483,3 +486,15 @@ def test_a_small_catch_error_or_a_lift_between_two_holds_leaves_both_rests():
     # Without the burst's test the hold would be taken for a cruise.
     unguarded = DriftCorrectedIntegration(braked_peak_m_s=10.0).estimate(acc, quiet, FS)
     assert not unguarded.still_[first_hold].any()
+
+
+def test_a_cruise_handed_in_as_a_known_rest_still_falls_to_the_braking_test():
+    # turn_rests takes the quiet after an over-read catch for the rest after
+    # a burst; the braking to the bottom pause shows it was moving.  Only
+    # the data's own sure rests (here the stillness before and after the
+    # set) are beyond the test.
+    acc, quiet, v_true = _negatives_caught_after_a_drop(0.05)
+    cruise = np.abs(v_true + 0.05) < 1e-9
+    result = DriftCorrectedIntegration().estimate(acc, quiet, FS, known_rest=cruise)
+    assert not result.still_[cruise].any()
+    assert result.still_[: int(2.5 * FS)].all() and result.still_[-int(4.5 * FS) :].all()
