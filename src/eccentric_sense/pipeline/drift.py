@@ -349,13 +349,15 @@ class DriftCorrectedIntegration:
             is_rest = (np.abs(levels - rest_level) < tolerance) & (change < max(tolerance, 0.5 * self.still_tolerance_m_s))
         is_rest = self._drop_level_outliers(pieces, centres, levels, flat, is_rest, fs)
         # Sure rests stay rests even when their level disagrees with the
-        # others (a bias exposed by rotation shifts the level between rests).
-        # Not the known rests given from outside against the braking test,
-        # though: a catch the norm method over-reads makes a dropped
-        # negative's burst look like one from rest to rest (turn_rests), and
-        # the cruise after it like the rest.  Only the rests of the data's
-        # own edges and long stillness are beyond that test.
-        is_rest = self._drop_braked_cruises(pieces, levels, flat, is_rest | anchors, prepared.anchors, raw_velocity, fs)
+        # others (a bias exposed by rotation shifts the level between rests),
+        # but only the data's own (its ends, long stillness) stand against
+        # the braking test.  Known rests handed in from outside do not: a
+        # catch the norm method over-reads makes a dropped negative's burst
+        # look like one from rest to rest (turn_rests), and the cruise after
+        # it like the rest.
+        is_rest = self._drop_braked_cruises(
+            pieces, levels, flat, is_rest | anchors, prepared.anchors, raw_velocity, fs
+        )
         if known_motion is not None and known_motion.any():
             moving = running_sum(known_motion)
             is_rest &= (moving[pieces[:, 1]] - moving[pieces[:, 0]]) == 0
@@ -640,10 +642,11 @@ class DriftCorrectedIntegration:
         a descent (a negative's cruise after a drop was caught, a tempo
         descent) and the burst its braking: the bar does not drift up
         quietly from a rest at a steady few cm/s.  Such a run's pieces at its
-        level stop being rests, unless they are sure rests (``anchors``).  The mirror case
-        (a rest, a push down, a cruise read as a rest) is left alone: judged
-        the same way it measured worse on the development draws, since the
-        cruise then loses the anchor the rest of the descent was read from.
+        level stop being rests, unless they are sure rests (``anchors``).
+        The mirror case (a rest, a push down, a cruise read as a rest) is
+        left alone: judged the same way it measured worse on the
+        development draws, since the cruise then loses the anchor the rest
+        of the descent was read from.
         """
         if pieces.shape[0] < 2 or not is_rest.any():
             return is_rest
