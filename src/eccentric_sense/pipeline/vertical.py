@@ -173,7 +173,7 @@ def _settled(
     min_pose_change_rads: float = np.deg2rad(3.0),
     window_s: float = 0.1,
     min_s: float = 0.1,
-    tremor_cutoff_hz: float = 4.0,
+    tremor_cutoff_hz: float = 6.0,
 ) -> np.ndarray:
     """Samples, not quiet, where the force is gravity in a pose the quiet samples around do not give.
 
@@ -191,14 +191,16 @@ def _settled(
     into shorter ones (a walkout's steps), which pass the projection's
     checks by chance (a 50 Hz walkout of the benchmark gained 0.19 m/s).
     The turning is measured on the force low-passed at ``tremor_cutoff_hz``,
-    as the quiet detector measures it, so a hand's shake is no turn.  That
-    low-pass rings for about 0.2 s after a hard stop: the 0.4 s pause at
+    so a hand's shake (8-12 Hz) is no turn.  A low-pass rings after a hard
+    stop, for about 0.2 s at the quiet detector's 4 Hz: the 0.4 s pause at
     the bottom of a fast curl (stopped at 11 m/s^2, a development draw)
     turned under 8 deg/s for only 0.12-0.15 s, so ``max_turn_rads`` and
     ``min_s`` leave room for that (at 8 deg/s and 0.2 s such pauses were
-    missed, and the curls' lifts read up to 0.7 m too long).  A 0.25 s
-    pause of the same set turned at 9-11 deg/s at its slowest, for under
-    0.1 s, and is still missed.
+    missed, and the curls' lifts read up to 0.7 m too long), and at 6 Hz
+    the ringing is a third shorter: shorter pauses after hard stops split
+    their bursts too (development draws without a gyroscope 243.8 ->
+    234.1 s against 4 Hz; 8, 10 and 12 Hz measured the same within 1.2 s,
+    but from 8 Hz on a hand's 10 Hz tremor of 1.5 degrees reads as turning).
     """
     width = max(int(round(window_s * sample_rate_hz)), 2)
     near_gravity = moving_average(np.abs(norm - gravity_reading_mps2), width) < max_off_mps2
