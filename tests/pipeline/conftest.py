@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import functools
 
-from eccentric_sense.simulate import SetSpec, simulate_session
+import pandas as pd
+
+from eccentric_sense.analysis import AnalysisSettings, analyze
+from eccentric_sense.simulate import SetSpec, heldout_suite, simulate_session
 
 
 @functools.lru_cache(maxsize=None)
@@ -28,3 +31,19 @@ def simulated(kind: str):
             [SetSpec("press", "negative_emphasized", n_reps=5)], sensor="bmi270", sample_rate_hz=100.0, seed=14,
         )
     raise KeyError(kind)
+
+
+def development_draw(
+    seed: int, index: int, *, exercise: str, gyroscope: str, first_phase: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Rep table, true rep table and condition of case ``index`` of ``heldout_suite(seed)``.
+
+    Only development seeds (11-50) belong here, never a held-out one.  The
+    exercise and whether the sensor has a gyroscope are checked, so a change
+    to the suite's draws fails loudly instead of testing another recording.
+    """
+    case = heldout_suite(seed, index + 1)[index]
+    assert (case.condition["exercise"], case.condition["gyroscope"]) == (exercise, gyroscope), case.condition
+    sim = case.simulate()
+    reps = analyze(sim.recording, exercise=exercise, settings=AnalysisSettings(first_phase=first_phase)).reps
+    return reps, sim.truth_reps, case.condition

@@ -16,7 +16,7 @@ import pytest
 from eccentric_sense import columns as C
 from eccentric_sense.analysis import analyze
 
-from .conftest import simulated
+from .conftest import development_draw, simulated
 
 TOLERANCES = {
     C.ECC_DURATION_S: 0.10,
@@ -325,14 +325,8 @@ def test_a_negative_caught_after_a_drop_keeps_its_cruise_end_to_end():
     # 400 Hz, no gyroscope.  The first negative fell, was caught and lowered
     # on for 5 s; the over-read catch left its cruise at the rest level, so
     # it was taken for a rest and the descent read as the 0.3 s fall.
-    from eccentric_sense.analysis import AnalysisSettings, analyze
-    from eccentric_sense.simulate import heldout_suite
-
-    case = heldout_suite(36, 5)[4]
-    assert case.condition["gyroscope"] == "no" and case.condition["protocol"] == "negative_only"
-    sim = case.simulate()
-    reps = analyze(sim.recording, exercise="deadlift", settings=AnalysisSettings(first_phase="eccentric")).reps
-    truth = sim.truth_reps
+    reps, truth, condition = development_draw(36, 4, exercise="deadlift", gyroscope="no", first_phase="eccentric")
+    assert condition["protocol"] == "negative_only"
     assert len(reps) == len(truth)
     errors = reps["ecc_duration_s"].to_numpy() - truth["ecc_duration_s"].to_numpy()
     assert np.all(np.abs(errors) < 0.3)

@@ -9,6 +9,8 @@ from eccentric_sense.pipeline.segmentation import PhaseSegmenter
 from eccentric_sense.pipeline.types import Kinematics
 from eccentric_sense.pipeline.vertical import lowpass_zero_phase
 
+from .conftest import development_draw
+
 FS = 100.0
 
 
@@ -628,14 +630,7 @@ def test_first_descent_starts_after_the_hold_that_follows_a_walkout_end_to_end()
     # host time stamps, no gyroscope.  The walk-out left a velocity offset of
     # 5 cm/s, which ran on through the 2.8 s hold into the first descent: it
     # started 6.5 s early, at the unrack.
-    from eccentric_sense.analysis import analyze
-    from eccentric_sense.simulate import heldout_suite
-
-    case = heldout_suite(24, 1)[0]
-    assert case.condition["gyroscope"] == "no"
-    sim = case.simulate()
-    reps = analyze(sim.recording, exercise="squat").reps
-    truth = sim.truth_reps
+    reps, truth, _ = development_draw(24, 0, exercise="squat", gyroscope="no")
     assert len(reps) == len(truth)
     start_errors = reps["ecc_start_s"].to_numpy() - truth["ecc_start_s"].to_numpy()
     assert np.all(np.abs(start_errors) < 0.3)

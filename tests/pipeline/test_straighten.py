@@ -9,6 +9,8 @@ from eccentric_sense.pipeline.segmentation import PhaseSegmenter
 from eccentric_sense.pipeline.types import Kinematics
 from eccentric_sense.simulate import heldout_suite
 
+from .conftest import development_draw
+
 FS = 100.0
 LIFT_M = 0.5
 
@@ -189,11 +191,8 @@ def test_slow_descents_without_a_gyroscope_are_straightened_end_to_end():
     # press at 200 Hz, no gyroscope.  Pinned to the rests either side, the
     # offset's wander bowed every slow descent's velocity, and their ends came
     # 20-140 ms early (mean -48 ms) until the arch was taken out here too.
-    case = heldout_suite(38, 12)[11]
-    assert case.condition["gyroscope"] == "no" and case.condition["protocol"] == "negative_emphasized"
-    sim = case.simulate()
-    reps = analyze(sim.recording, exercise="bench").reps
-    truth = sim.truth_reps
+    reps, truth, condition = development_draw(38, 11, exercise="bench", gyroscope="no")
+    assert condition["protocol"] == "negative_emphasized"
     assert len(reps) == len(truth)
     errors = reps["ecc_duration_s"].to_numpy() - truth["ecc_duration_s"].to_numpy()
     assert np.median(np.abs(errors)) < 0.015

@@ -18,6 +18,8 @@ from eccentric_sense.pipeline.vertical import (
     vertical_acceleration,
 )
 
+from .conftest import development_draw
+
 G = 9.80665
 FS = 200.0
 
@@ -505,14 +507,7 @@ def test_a_curl_set_with_hard_stops_takes_the_pose_at_its_short_bottom_pauses_en
     # a 0.25 s pause at the bottom never looked settled, the burst ran from
     # one top hold to the next, and the norm method's arc error split one rep
     # in two and read the next lift 0.7 m long.
-    from eccentric_sense.analysis import analyze
-    from eccentric_sense.simulate import heldout_suite
-
-    case = heldout_suite(24, 3)[2]
-    assert (case.condition["exercise"], case.condition["gyroscope"]) == ("curl", "no")
-    sim = case.simulate()
-    reps = analyze(sim.recording, exercise="curl").reps
-    truth = sim.truth_reps
+    reps, truth, _ = development_draw(24, 2, exercise="curl", gyroscope="no")
     assert len(reps) == len(truth)
     assert np.all(np.abs(reps["ecc_start_s"].to_numpy() - truth["ecc_start_s"].to_numpy()) < 0.2)
     assert np.all(np.abs(reps["rom_m"].to_numpy() - truth["rom_m"].to_numpy()) < 0.04)
@@ -543,14 +538,7 @@ def test_a_press_whose_short_bottom_pauses_follow_hard_stops_keeps_every_descent
     # low-passed at 4 Hz, the ringing after two hard stops hid the pause
     # after them; the burst ran on, one descent was lost and the next read
     # 0.22 s short.
-    from eccentric_sense.analysis import analyze
-    from eccentric_sense.simulate import heldout_suite
-
-    case = heldout_suite(34, 14)[13]
-    assert (case.condition["exercise"], case.condition["gyroscope"]) == ("press", "no")
-    sim = case.simulate()
-    reps = analyze(sim.recording, exercise="press").reps
-    truth = sim.truth_reps
+    reps, truth, _ = development_draw(34, 13, exercise="press", gyroscope="no")
     assert len(reps) == len(truth)
     errors = reps["ecc_duration_s"].to_numpy() - truth["ecc_duration_s"].to_numpy()
     assert np.all(np.abs(errors) < 0.15)
