@@ -558,7 +558,21 @@ class DriftCorrectedIntegration:
         else:
             jump = levels[there_first] - levels[here_last]
             motion_s = (runs[other, 0] - runs[number, 1]) / fs
-        return bool(abs(jump) > 2 * self.still_tolerance_m_s + 0.01 * motion_s)
+        return bool(abs(jump) > self._jump_limit(motion_s))
+
+    def _jump_limit(self, motion_s: float | np.ndarray) -> float | np.ndarray:
+        """The most two rests' levels may differ across ``motion_s`` of motion between them, m/s.
+
+        Two rests' tolerance plus what a residual bias adds over the motion
+        (about 0.01 m/s per second).
+        """
+        return 2 * self.still_tolerance_m_s + 0.01 * motion_s
+
+    @staticmethod
+    def _piece_runs(pieces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Whether each piece touches the next, ``(k - 1,)``, and the quiet run of each piece, ``(k,)``."""
+        touching = pieces[1:, 0] == pieces[:-1, 1]
+        return touching, np.concatenate([[0], np.cumsum(~touching)])
 
     def _drop_level_outliers(
         self, pieces: np.ndarray, centres: np.ndarray, levels: np.ndarray, flat: np.ndarray, is_rest: np.ndarray,
@@ -585,8 +599,7 @@ class DriftCorrectedIntegration:
         """
         if pieces.shape[0] < 3:
             return is_rest
-        touching = pieces[1:, 0] == pieces[:-1, 1]
-        run = np.concatenate([[0], np.cumsum(~touching)])
+        touching, run = self._piece_runs(pieces)
         stretch = np.concatenate([[0], np.cumsum(~(touching & flat[1:] & flat[:-1]))])
         limit = self.outlier_tolerance_m_s
         is_rest = is_rest.copy()
@@ -650,16 +663,14 @@ class DriftCorrectedIntegration:
         """
         if pieces.shape[0] < 2 or not is_rest.any():
             return is_rest
-        touching = pieces[1:, 0] == pieces[:-1, 1]
-        run = np.concatenate([[0], np.cumsum(~touching)])  # quiet run of each piece
+        touching, run = self._piece_runs(pieces)
         left = np.flatnonzero(~touching)  # the last piece of a run; the next piece opens the next run
         right = left + 1
         gap_s = (pieces[right, 0] - pieces[left, 1]) / fs
         jump = levels[right] - levels[left]
-        # Like _level_jump: more than two rests' tolerance plus what a residual bias adds over the burst.
         braked = (
             (gap_s <= self.braked_burst_s) & flat[left] & flat[right] & (is_rest[left] | is_rest[right])
-            & (jump > 2 * self.still_tolerance_m_s + 0.01 * gap_s) & (jump < self.braked_max_m_s) & ~anchors[left]
+            & (jump > self._jump_limit(gap_s)) & (jump < self.braked_max_m_s) & ~anchors[left]
         )
         out = is_rest.copy()
         for k in np.flatnonzero(braked):  # per candidate burst (a few per recording)
