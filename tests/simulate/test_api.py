@@ -44,6 +44,24 @@ def test_same_seed_same_recording_and_different_seed_differs():
     assert a.recording.n_samples != c.recording.n_samples or not np.array_equal(a.recording.acc_mps2, c.recording.acc_mps2)
 
 
+
+def test_changing_the_sensor_keeps_the_motion_and_the_transport():
+    # benchmarks/error_budget.py records each case again with a perfect
+    # sensor and attributes the difference to the sensor alone.
+    from dataclasses import replace
+
+    from eccentric_sense.simulate.sensor import sensor_preset
+
+    real = sensor_preset("mpu6050")
+    perfect = replace(IDEAL, bandwidth_fraction=real.bandwidth_fraction, max_bandwidth_hz=real.max_bandwidth_hz)
+    transport = Transport(clock="host", loss_fraction=0.03, glitch_fraction=0.002)
+    a = simulate_session(SPEC, seed=24, sample_rate_hz=50, sensor="mpu6050", transport=transport)
+    b = simulate_session(SPEC, seed=24, sample_rate_hz=50, sensor=perfect, transport=transport)
+    pd.testing.assert_frame_equal(a.truth_reps, b.truth_reps)
+    np.testing.assert_array_equal(a.recording.time_s, b.recording.time_s)  # same losses, same stamps
+    assert a.spec["realised"]["transport"] == b.spec["realised"]["transport"]
+    assert not np.allclose(a.recording.acc_mps2, b.recording.acc_mps2, atol=0.05)  # the sensor's errors differ
+
 def test_spec_is_json_and_regenerates_the_recording():
     sim = simulate_session(SPEC, seed=23, sample_rate_hz=60, transport=Transport(clock="host", loss_fraction=0.02))
     again = simulate_from_spec(json.loads(json.dumps(sim.spec)))
