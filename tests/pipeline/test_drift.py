@@ -498,3 +498,28 @@ def test_a_cruise_handed_in_as_a_known_rest_still_falls_to_the_braking_test():
     result = DriftCorrectedIntegration().estimate(acc, quiet, FS, known_rest=cruise)
     assert not result.still_[cruise].any()
     assert result.still_[: int(2.5 * FS)].all() and result.still_[-int(4.5 * FS) :].all()
+
+
+@pytest.mark.parametrize("burst_offset", [0.005, 0.01])
+def test_a_block_after_lost_data_finds_its_rests_before_its_only_sure_rest(burst_offset):
+    # The data is lost in the middle of a move, so the next block begins in
+    # motion and its only sure rest is at its end.  Each rep's burst
+    # over-reads by an offset (the force's length over an arc), so the
+    # rests' levels climb rep by rep; judged against the end's level held
+    # flat, the early rests were not accepted and read 0.1-0.2 m/s off.
+    fs = 50.0
+    t = np.arange(int(70 * fs)) / fs
+    acc = np.zeros(t.size)
+    quiet = np.ones(t.size, dtype=bool)
+    lost = (t >= 5.0) & (t < 6.0)
+    block = np.where(lost, -1, np.where(t < 5.0, 0, 1))
+    quiet[lost] = False
+    for start, duration, speed in [(6.0, 1.0, 0.3)] + [(s, 2.0, 0.5) for s in np.arange(9.0, 59.0, 4.0)]:
+        inside = (t >= start) & (t < start + duration)
+        # Down and back up (no net travel), plus the burst's over-read.
+        acc[inside] = speed * 2 * np.pi / duration * np.cos(2 * np.pi * (t[inside] - start) / duration) + burst_offset
+        quiet[inside] = False
+    result = DriftCorrectedIntegration().estimate(acc, quiet, fs, block, lost=lost)
+    rests = quiet & (t > 7.5)  # every rest of the second block after its opening move
+    assert np.max(np.abs(result.velocity_[rests])) < 0.01
+    assert result.still_[rests].mean() > 0.9

@@ -151,6 +151,7 @@ class _PreparedBlock(NamedTuple):
     change: np.ndarray | None = None
     flat: np.ndarray | None = None
     anchors: np.ndarray | None = None
+    starts_at_rest: bool = True  # False after lost data: the block may begin in motion
 
 
 @dataclass
@@ -303,7 +304,7 @@ class DriftCorrectedIntegration:
         change = np.abs(raw_velocity[pieces[:, 1] - 1] - raw_velocity[pieces[:, 0]])
         flat = change < self.still_tolerance_m_s
         anchors = self._anchor_pieces(quiet, pieces, levels, flat, fs, rest_at_start=rest_at_start, rest_at_end=rest_at_end)
-        return _PreparedBlock(bias, raw_velocity, pieces, levels, change, flat, anchors)
+        return _PreparedBlock(bias, raw_velocity, pieces, levels, change, flat, anchors, rest_at_start)
 
     def _integrate_block(
         self,
@@ -335,6 +336,19 @@ class DriftCorrectedIntegration:
         # bar returns to where it was, so its mean over a long window is zero).
         if anchors.any():
             guess = self._rest_level_curve(centres, levels, anchors)
+            if not prepared.starts_at_rest:
+                # A block that begins after lost data (in a walkout, say) may
+                # have no sure rest until its end.  Held flat back from there,
+                # the level missed the slope an offset gives it: 0.01 m/s^2
+                # put a set's rests 0.5 m/s off, none was accepted, and its
+                # first lift read as a 1.8 m descent.  Before the first sure
+                # rest the guess follows the long-window trend's slope.  Only
+                # there: in every block, the robustness suite's continuous
+                # sets read worse (after the last sure rest too, one lost its
+                # first descent).
+                trend = local_linear_trend(raw_velocity, window)[centres.astype(np.intp)]
+                first = np.flatnonzero(anchors)[0]
+                guess = np.where(centres < centres[first], guess + trend - trend[first], guess)
         else:
             guess = local_linear_trend(raw_velocity, window)[centres.astype(np.intp)]
         is_rest = flat & (np.abs(levels - guess) < 2.5 * tolerance)
