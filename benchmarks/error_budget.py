@@ -46,7 +46,7 @@ from eccentric_sense.simulate.session import SimulatedRecording
 from eccentric_sense.simulate.suites import BenchmarkCase, heldout_suite
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from accuracy import NEGATIVE_FIRST, _run_case  # noqa: E402  (the accuracy benchmark's own case runner)
+from accuracy import NEGATIVE_FIRST, _f1, _run_case  # noqa: E402  (the accuracy benchmark's own case runner)
 
 #: Reps whose true mean descent speed is under this sit near the 0.02 m/s phase boundary.
 NEAR_BOUNDARY_M_S = 0.03
@@ -109,28 +109,32 @@ def _run_variants(case: BenchmarkCase) -> dict[str, dict[str, Any]]:
     return runs
 
 
+def _descent_rows(results: list[dict[str, Any]]) -> np.ndarray:
+    """``(k, 3)`` true and measured descent duration and true mean descent speed of the matched reps."""
+    rows = np.array(
+        [(*m[C.ECC_DURATION_S], m[C.ECC_MEAN_VELOCITY][0]) for r in results for m in r["matched"]], dtype=float
+    ).reshape(-1, 3)
+    return rows[np.all(np.isfinite(rows[:, :2]), axis=1)]
+
+
+def _miscounted(results: list[dict[str, Any]]) -> int:
+    """Reps missed plus reps found that are not in the truth."""
+    return sum((r["n_truth"] - r["n_matched"]) + (r["n_detected"] - r["n_matched"]) for r in results)
+
+
 def budget(results: list[dict[str, Any]]) -> dict[str, Any]:
     """Rep F1 and descent-duration error of a list of ``_run_case`` results, with the error's shares."""
-    tp = sum(r["n_matched"] for r in results)
-    n_truth = sum(r["n_truth"] for r in results)
-    n_detected = sum(r["n_detected"] for r in results)
-    rows = np.array(
-        [
-            (m[C.ECC_DURATION_S][0], m[C.ECC_DURATION_S][1], m[C.ECC_MEAN_VELOCITY][0])
-            for r in results
-            for m in r["matched"]
-        ],
-        dtype=float,
-    ).reshape(-1, 3)
-    rows = rows[np.all(np.isfinite(rows[:, :2]), axis=1)]
+    _, _, f1 = _f1(sum(r["n_matched"] for r in results), sum(r["n_truth"] for r in results),
+                   sum(r["n_detected"] for r in results))
+    rows = _descent_rows(results)
     error = np.abs(rows[:, 1] - rows[:, 0])
     total = float(error.sum())
     near = rows[:, 2] < NEAR_BOUNDARY_M_S
     large = error > LARGE_ERROR_S
     return {
         "recordings": len(results),
-        "f1": 2 * tp / (n_truth + n_detected) if n_truth + n_detected else float("nan"),
-        "miscounted_reps": (n_truth - tp) + (n_detected - tp),
+        "f1": f1,
+        "miscounted_reps": _miscounted(results),
         "reps": int(error.size),
         "descent_mae_s": float(error.mean()) if error.size else float("nan"),
         "descent_error_sum_s": total,
@@ -143,10 +147,8 @@ def budget(results: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _recording_error(result: dict[str, Any]) -> list[float]:
     """Summed descent-duration error (s) and miscounted reps of one ``_run_case`` result."""
-    pairs = np.array([m[C.ECC_DURATION_S] for m in result["matched"]], dtype=float).reshape(-1, 2)
-    pairs = pairs[np.all(np.isfinite(pairs), axis=1)]
-    miscounted = (result["n_truth"] - result["n_matched"]) + (result["n_detected"] - result["n_matched"])
-    return [round(float(np.abs(pairs[:, 1] - pairs[:, 0]).sum()), 3), miscounted]
+    rows = _descent_rows([result])
+    return [round(float(np.abs(rows[:, 1] - rows[:, 0]).sum()), 3), _miscounted([result])]
 
 
 def main(argv: list[str] | None = None) -> int:
