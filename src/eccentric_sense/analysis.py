@@ -217,6 +217,7 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
     kinematics = _kinematics(uniform.time_s, fs, vertical, integration, horizontal, uniform.gap)
     diagnostics = {
         "input_rate_hz": uniform.input_rate_hz,
+        "sensor_rate_hz": uniform.sensor_rate_hz,
         "analysis_rate_hz": fs,
         "glitches_removed": uniform.n_glitches,
         "disturbed_s": float(uniform.n_disturbed / fs),
@@ -264,7 +265,7 @@ def _data_notes(uniform: Any) -> list[str]:
     benchmarks report.
     """
     notes = []
-    rate = float(uniform.input_rate_hz)
+    rate = float(uniform.sensor_rate_hz or uniform.input_rate_hz)
     if rate < MIN_VALIDATED_RATE_HZ - 0.5:
         notes.append(
             f"the data arrived at {rate:.3g} Hz, below the {MIN_VALIDATED_RATE_HZ:.0f} Hz the analysis is validated "

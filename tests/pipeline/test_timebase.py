@@ -211,3 +211,35 @@ def test_a_lost_packet_does_not_shift_the_samples_after_it():
     when = np.linspace(t[1100], t[-200], 2000)
     difference = np.interp(when, lossy.time_s, lossy.acc_mps2[:, 2]) - np.interp(when, intact.time_s, intact.acc_mps2[:, 2])
     assert np.abs(difference).max() < 0.01  # m/s^2, of a 1 m/s^2 wave at 2 Hz: under 1 ms of shift
+
+
+@pytest.mark.parametrize("rate", [25.0, 50.0, 100.0])
+def test_the_sensor_rate_of_host_stamps_comes_from_their_line_fit(rate):
+    # Each sample waits for the next 15 ms connection event, then a few ms of
+    # host jitter: a 25 Hz sensor's stamps are 30 or 45 ms apart, so their
+    # median interval says 22-23 Hz and a 100 Hz sensor's 78-86 Hz.
+    t = np.arange(int(60 * rate)) / rate
+    acc = np.zeros((t.size, 3))
+    acc[:, 2] = 9.80665 + np.sin(2 * np.pi * 1.0 * t)
+    stamps = np.sort(_batched(t, 0.015, 0.0005) + np.random.default_rng(3).exponential(0.003, t.size))
+    uniform = regularize_timebase(stamps, acc)
+    assert uniform.sensor_rate_hz == pytest.approx(rate, rel=0.005)
+    # The grid is another matter (see regularize_timebase): its times are the
+    # fitted ones, so a 1 Hz wave keeps its phase whatever the grid's rate.
+    wave = np.interp(t[100:-100] + 0.02, uniform.time_s, uniform.acc_mps2[:, 2]) - 9.80665
+    assert np.abs(wave - np.sin(2 * np.pi * 1.0 * t[100:-100])).max() < 0.15
+
+
+def test_a_25_hz_sensor_behind_a_host_clock_is_not_reported_below_25_hz():
+    from eccentric_sense.analysis import analyze
+    from eccentric_sense.recording import Recording
+
+    rate = 25.0
+    t = np.arange(int(90 * rate)) / rate
+    acc = np.tile([0.0, 0.0, 9.80665], (t.size, 1)) + np.random.default_rng(4).normal(0, 0.02, (t.size, 3))
+    stamps = np.sort(_batched(t, 0.015, 0.0005) + np.random.default_rng(5).exponential(0.003, t.size))
+    result = analyze(Recording(time_s=stamps, acc_mps2=acc))
+    assert not any("below the 25 Hz" in note for note in result.diagnostics["notes"])
+    assert result.diagnostics["sensor_rate_hz"] == pytest.approx(rate, rel=0.005)
+    slow = analyze(Recording(time_s=stamps * 25.0 / 20.0, acc_mps2=acc))  # a 20 Hz sensor is
+    assert any("below the 25 Hz" in note for note in slow.diagnostics["notes"])
