@@ -51,7 +51,7 @@ from .pipeline.types import Kinematics, Phase, RepSegment, SetSegment
 from .pipeline.vertical import GyroAidedVertical, horizontal_acceleration, lowpass_zero_phase, vertical_acceleration
 from .recording import Recording, median_reading_g, units_advice
 
-__all__ = ["AnalysisSettings", "AnalysisResult", "analyze", "compute_kinematics", "rep_table"]
+__all__ = ["AnalysisSettings", "AnalysisResult", "analyze", "compute_kinematics", "rep_table", "trace_table"]
 
 #: Short-range exercises get a lower minimum travel by default (a curl moves ~0.4 m,
 #: but wrist curls, shrugs or partial presses much less).
@@ -99,6 +99,14 @@ class AnalysisResult:
     settings: AnalysisSettings
     diagnostics: dict[str, Any] = field(default_factory=dict)
 
+    def trace(self) -> pd.DataFrame:
+        """The analysed signal sample by sample, with set, rep and phase (see :func:`trace_table`).
+
+        For plotting a set, or checking the analysis against another device
+        (a linear position transducer, a camera) sample by sample.
+        """
+        return trace_table(self.kinematics, self.reps)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of the rep-table contract (NaN becomes ``null``)."""
         meta: dict[str, Any] = dict(self.recording.metadata)
@@ -116,6 +124,72 @@ class AnalysisResult:
             "sets": _records(self.sets),
             "reps": _records(self.reps),
         }
+
+
+def trace_table(kin: Kinematics, reps: pd.DataFrame) -> pd.DataFrame:
+    """The analysed signal sample by sample, labelled with its set, rep and phase.
+
+    Parameters
+    ----------
+    kin : the kinematics of an analysis
+    reps : its rep table
+
+    Returns
+    -------
+    DataFrame with ``columns.TRACE_COLUMNS``, one row per sample of the
+    analysis grid.  ``set`` and ``rep`` are 0 outside reps; ``phase`` is
+    "eccentric" or "concentric" inside a phase (its start and end times
+    included), "pause" between the phases of one rep, "" elsewhere.
+    Acceleration, velocity and displacement are NaN in data gaps (nothing is
+    measured there); displacement restarts at zero after each gap.
+    """
+    t = kin.time_s
+    n = t.size
+    set_of = np.zeros(n, dtype=np.int64)
+    rep_of = np.zeros(n, dtype=np.int64)
+    phase = np.full(n, "", dtype=object)
+    if len(reps):
+        ecc = reps[[C.ECC_START_S, C.ECC_END_S]].to_numpy(float)
+        con = reps[[C.CON_START_S, C.CON_END_S]].to_numpy(float)
+        both = np.column_stack([ecc, con])
+        # A rep spans from its first phase's start to its last phase's end
+        # (fmin/fmax skip the phase a rep may lack).
+        inside, row = _in_intervals(t, np.fmin.reduce(both, axis=1), np.fmax.reduce(both, axis=1))
+        set_of[inside] = reps[C.SET].to_numpy()[row[inside]]
+        rep_of[inside] = reps[C.REP].to_numpy()[row[inside]]
+        phase[inside] = C.TRACE_PAUSE
+        for kind, bounds in (("eccentric", ecc), ("concentric", con)):
+            phase[_in_intervals(t, bounds[:, 0], bounds[:, 1])[0]] = kind
+    measured = ~kin.gap
+    return pd.DataFrame(
+        {
+            C.TRACE_TIME_S: t,
+            C.SET: set_of,
+            C.REP: rep_of,
+            C.TRACE_PHASE: phase,
+            C.TRACE_VERTICAL_ACC: np.where(measured, kin.vertical_acc_mps2, np.nan),
+            C.TRACE_VELOCITY: np.where(measured, kin.velocity_m_s, np.nan),
+            C.TRACE_DISPLACEMENT: np.where(measured, kin.displacement_m, np.nan),
+            C.TRACE_AT_REST: kin.still & measured,
+            C.TRACE_GAP: kin.gap.copy(),
+        },
+        columns=list(C.TRACE_COLUMNS),
+    )
+
+
+def _in_intervals(t: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which times lie in one of the closed intervals ``[start, end]`` (apart, NaN ones ignored), and which one.
+
+    Returns a mask over ``t`` and, per time, the index of its interval (-1 outside).
+    """
+    valid = np.flatnonzero(np.isfinite(start) & np.isfinite(end))
+    if valid.size == 0:
+        return np.zeros(t.size, dtype=bool), np.full(t.size, -1)
+    order = valid[np.argsort(start[valid], kind="stable")]
+    last_started = np.searchsorted(start[order], t, side="right") - 1
+    candidate = order[np.maximum(last_started, 0)]
+    inside = (last_started >= 0) & (t <= end[candidate])
+    return inside, np.where(inside, candidate, -1)
 
 
 def _clean(value: Any) -> Any:

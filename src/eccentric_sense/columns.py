@@ -81,5 +81,29 @@ SET_TABLE_COLUMNS: tuple[str, ...] = (
     SET_FLAGS,
 )
 
+# Trace columns (``AnalysisResult.trace()``, ``analyze --trace``): the
+# analysed signal sample by sample, with the set, rep and phase it belongs to.
+TRACE_TIME_S = "time_s"
+TRACE_PHASE = "phase"  # "eccentric", "concentric", "pause" (between a rep's phases) or ""
+TRACE_VERTICAL_ACC = "vertical_acc_m_s2"
+TRACE_VELOCITY = "velocity_m_s"
+TRACE_DISPLACEMENT = "displacement_m"
+TRACE_AT_REST = "at_rest"
+TRACE_GAP = "gap"
+#: Phase labels of the trace besides the two phase kinds.
+TRACE_PAUSE = "pause"
+
+TRACE_COLUMNS: tuple[str, ...] = (
+    TRACE_TIME_S,
+    SET,
+    REP,
+    TRACE_PHASE,
+    TRACE_VERTICAL_ACC,
+    TRACE_VELOCITY,
+    TRACE_DISPLACEMENT,
+    TRACE_AT_REST,
+    TRACE_GAP,
+)
+
 #: Rule id of the one flag the analysis itself sets (defined in the rep-table spec).
 UNCONTROLLED_DESCENT = "uncontrolled_descent"

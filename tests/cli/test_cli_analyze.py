@@ -67,6 +67,31 @@ def test_csv_export_has_every_rep_table_column(recording_file: Path, tmp_path: P
     assert len(table) >= 1
 
 
+def test_trace_export_keeps_stdout_json_and_matches_its_reps(recording_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "trace.csv"
+    done = run_cli("analyze", str(recording_file), "--exercise", "deadlift", "--json", "--trace", str(out))
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)  # the trace's message does not join the JSON
+    trace = pd.read_csv(out)
+    assert list(trace.columns) == list(C.TRACE_COLUMNS)
+    rate = 1.0 / float(np.median(np.diff(trace[C.TRACE_TIME_S])))
+    labelled = {(int(s), int(r)) for s, r in trace.loc[trace[C.REP] > 0, [C.SET, C.REP]].itertuples(index=False)}
+    assert labelled == {(rep[C.SET], rep[C.REP]) for rep in document["reps"]}
+    for rep in document["reps"]:
+        mine = trace[(trace[C.SET] == rep[C.SET]) & (trace[C.REP] == rep[C.REP])]
+        assert (mine[C.TRACE_PHASE] == "concentric").sum() / rate == pytest.approx(rep[C.CON_DURATION_S], abs=1.5 / rate)
+        lift = mine.loc[mine[C.TRACE_PHASE] == "concentric", C.TRACE_VELOCITY]
+        assert lift.max() == pytest.approx(rep[C.CON_PEAK_VELOCITY], abs=0.01)
+
+
+@pytest.mark.parametrize("option", ["--csv", "--trace"])
+def test_an_output_file_that_cannot_be_written_is_one_line_of_error(recording_file: Path, tmp_path: Path, option: str) -> None:
+    done = run_cli("analyze", str(recording_file), option, str(tmp_path / "no" / "such" / "dir" / "out.csv"))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("eccentric-sense: error: ") and done.stderr.count("\n") == 1
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [

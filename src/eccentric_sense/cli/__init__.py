@@ -53,6 +53,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EccentricSenseError as error:
         print(f"eccentric-sense: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        # Files the command writes (--csv, --trace, --out, a log database) in
+        # a directory that does not exist or may not be written; reading
+        # errors are EccentricSenseErrors already.
+        where = f"{error.filename}: " if getattr(error, "filename", None) else ""
+        print(f"eccentric-sense: error: {where}{error.strerror or error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("eccentric-sense: interrupted", file=sys.stderr)
         return 130

@@ -25,6 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_analysis_options(parser)
     parser.add_argument("--json", action="store_true", help="print the JSON document (and nothing else) to stdout")
     parser.add_argument("--csv", type=Path, metavar="OUT", help="also write the rep table as CSV")
+    parser.add_argument("--trace", type=Path, metavar="OUT",
+                        help="also write the analysed signal as CSV: time, set, rep, phase, vertical acceleration, "
+                             "velocity, displacement, rest, gap (one row per sample)")
     parser.add_argument("--log", action="store_true", help="store the sets in the training log and check the history rules")
     parser.add_argument("--load", type=float, metavar="KG", help="load on the bar, kg (stored with --log)")
     parser.add_argument("--db", type=Path, metavar="PATH", help="training-log database (default: per-user data dir, or $ECCENTRIC_SENSE_DB)")
@@ -72,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
                                source=str(args.file))
     if args.csv is not None:
         _output.write_rep_csv(scored, args.csv)
+    if args.trace is not None:
+        _output.write_trace_csv(scored, args.trace)
     if args.json:
         # stdout carries exactly the rep-table document; training-log findings
         # go to stderr so that piping the JSON into another tool still works.
@@ -89,4 +94,6 @@ def run(args: argparse.Namespace) -> int:
         print("Training log: sets stored; no history rule was broken.")
     if args.csv is not None:
         print(f"rep table written to {args.csv}")
+    if args.trace is not None:
+        print(f"trace written to {args.trace}")
     return 0

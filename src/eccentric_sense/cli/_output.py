@@ -25,6 +25,11 @@ def write_rep_csv(result: Any, path: Path) -> None:
     table.to_csv(path, index=False)
 
 
+def write_trace_csv(result: Any, path: Path) -> None:
+    # Six decimals: microseconds, micrometres, micrometres per second.
+    result.analysis.trace().to_csv(path, index=False, float_format="%.6f")
+
+
 def print_human(result: Any, *, protocol: str | None = None, console: Any = None) -> None:
     """Print one table per set and the set summary (and advice, when scored)."""
     from rich.console import Console
