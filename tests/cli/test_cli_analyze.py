@@ -84,9 +84,13 @@ def test_trace_export_keeps_stdout_json_and_matches_its_reps(recording_file: Pat
         assert lift.max() == pytest.approx(rep[C.CON_PEAK_VELOCITY], abs=0.01)
 
 
-@pytest.mark.parametrize("option", ["--csv", "--trace"])
-def test_an_output_file_that_cannot_be_written_is_one_line_of_error(recording_file: Path, tmp_path: Path, option: str) -> None:
-    done = run_cli("analyze", str(recording_file), option, str(tmp_path / "no" / "such" / "dir" / "out.csv"))
+@pytest.mark.parametrize("command, option", [("analyze", "--csv"), ("analyze", "--trace"), ("report", "--out")])
+def test_an_output_file_that_cannot_be_written_is_one_line_of_error(
+    recording_file: Path, tmp_path: Path, command: str, option: str
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    done = run_cli(command, str(recording_file), option, str(blocker / "out"))
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("eccentric-sense: error: ") and done.stderr.count("\n") == 1
