@@ -211,6 +211,65 @@ work = Path(tempfile.mkdtemp(prefix="eccentric-sense-validation-"))
 figure.savefig(work / "descent-vs-truth.png")
 display(Image(filename=str(work / "descent-vs-truth.png"), width=480))'''
     ),
+    new_markdown_cell(
+        "## Sample by sample: the trace\n\n"
+        "`analysis.trace()` (on the command line `eccentric-sense analyze FILE --trace trace.csv`) is what "
+        "the rep table was measured from: per sample the vertical velocity and displacement, and the set, "
+        "rep and phase the sample belongs to. Against the simulator's true velocity:"
+    ),
+    new_code_cell(
+        '''trace = scored.analysis.trace()
+true_velocity = np.interp(trace["time_s"], sim.truth.time_s, sim.truth.v_m_s)
+measured = ~trace["gap"]
+error = (trace["velocity_m_s"] - true_velocity)[measured]
+print(f"velocity, mean |error| over the recording: {1000 * error.abs().mean():.1f} mm/s")
+phase = trace["phase"].fillna("").replace("", "outside reps")
+trace.groupby(phase)["velocity_m_s"].agg(["count", "mean", "min", "max"]).round(3)'''
+    ),
+    new_markdown_cell(
+        "### Against another device\n\n"
+        "A linear position transducer or a camera recorded alongside has a clock of its own. "
+        "Cross-correlating the two velocity curves finds the offset between the clocks; after that the "
+        "comparison is sample by sample, or rep by rep as here (peak lift speed, what velocity trackers "
+        "report). The \"reference\" below is the true motion at 50 Hz on a clock 2.35 s late, so the "
+        "offset found can be checked."
+    ),
+    new_code_cell(
+        '''from scipy import signal
+
+reference_time = np.arange(sim.truth.time_s[0], sim.truth.time_s[-1], 0.02) + 2.35  # its own clock
+reference_velocity = np.interp(reference_time - 2.35, sim.truth.time_s, sim.truth.v_m_s)
+
+
+def clock_offset(trace: pd.DataFrame, reference_time: np.ndarray, reference_velocity: np.ndarray) -> float:
+    """Seconds the reference clock runs ahead of the trace's (cross-correlation of the velocities)."""
+    step = float(np.median(np.diff(trace["time_s"])))
+    ours = trace["velocity_m_s"].fillna(0.0).to_numpy()
+    grid = np.arange(reference_time[0], reference_time[-1], step)
+    theirs = np.interp(grid, reference_time, reference_velocity)
+    correlation = signal.correlate(ours - ours.mean(), theirs - theirs.mean(), mode="full", method="fft")
+    lag = signal.correlation_lags(ours.size, theirs.size, mode="full")[np.argmax(correlation)]
+    return float(grid[0] - trace["time_s"].iloc[0] - lag * step)
+
+
+offset = clock_offset(trace, reference_time, reference_velocity)
+print(f"reference clock ahead by {offset:.3f} s (true: 2.350 s)")
+aligned = reference_time - offset
+peaks = [
+    reference_velocity[(aligned >= rep.con_start_s) & (aligned <= rep.con_end_s)].max()
+    for rep in scored.reps.itertuples()
+]
+comparison = pd.DataFrame({
+    "set": scored.reps["set"],
+    "rep": scored.reps["rep"],
+    "reference": peaks,
+    "eccentric-sense": scored.reps["con_peak_velocity_m_s"],
+})
+comparison["difference"] = comparison["eccentric-sense"] - comparison["reference"]
+assert abs(offset - 2.35) < 0.02
+print(f"peak lift speed, mean |difference|: {comparison['difference'].abs().mean():.3f} m/s")
+comparison.round(3)'''
+    ),
     new_markdown_cell("The tempo chart of the set with the dropped rep, as the report draws it:"),
     new_code_cell(
         '''from eccentric_sense.report import tempo_chart
