@@ -62,3 +62,49 @@ def test_slow_concentric_of_a_negative_only_set_against_3_s(con_s: float, expect
     assert len(lifts) >= 2
     assert all(flag is expected for flag, d in zip(flagged(result, "slow_concentric"), result.reps[C.CON_DURATION_S])
                if d == d)
+
+
+# Set rules: the same, with the number and length of the simulated reps on
+# either side of the rule's default threshold.
+
+
+def scored_set(reps: list[RepSpec], exercise: str, simulated_protocol: str, protocol: str, overrides=()):
+    spec = SetSpec(exercise=exercise, protocol=simulated_protocol, reps=reps, **CLEAN)
+    sim = simulate_session([spec], sensor="icm42688", sample_rate_hz=200, mounting="flat", seed=5)
+    result = analyze_recording(sim.recording, exercise=exercise, protocol=protocol, rule_overrides=list(overrides))
+    assert len(result.reps) == len(sim.truth_reps) == len(reps)
+    assert len(result.sets) == 1
+    return list(result.sets[C.SET_FLAGS].iloc[0])
+
+
+def negatives(n: int, ecc_s: float = 5.0) -> list[RepSpec]:
+    return [RepSpec(ecc_s=ecc_s, con_s=1.5, rom_m=0.45, pause_top_s=1.5, pause_bottom_s=0.5) for _ in range(n)]
+
+
+@pytest.mark.parametrize(("n_reps", "expected"), [(5, False), (8, True)])
+def test_too_many_heavy_negatives_against_6(n_reps: int, expected: bool) -> None:
+    flags = scored_set(negatives(n_reps), "bench", "heavy_negatives", "heavy_negatives")
+    assert ("too_many_reps" in flags) is expected
+
+
+@pytest.mark.parametrize(("n_reps", "expected"), [(4, True), (8, False)])
+def test_forced_repetitions_rep_range_against_6_to_10(n_reps: int, expected: bool) -> None:
+    reps = [RepSpec(ecc_s=4.0, con_s=1.2, rom_m=0.45, pause_top_s=1.0, pause_bottom_s=0.3) for _ in range(n_reps)]
+    flags = scored_set(reps, "bench", "tempo", "forced_positive")
+    assert ("rep_range" in flags) is expected
+
+
+@pytest.mark.parametrize(("n_negatives", "expected"), [(1, True), (3, False)])
+def test_negatives_after_failure_against_2_to_5(n_negatives: int, expected: bool) -> None:
+    lifts = [RepSpec(ecc_s=1.5, con_s=1.0, rom_m=0.45, pause_top_s=1.0, pause_bottom_s=0.2) for _ in range(6)]
+    flags = scored_set(lifts + negatives(n_negatives, ecc_s=7.0), "bench", "tempo", "beyond_failure")
+    assert ("negatives_count" in flags) is expected
+
+
+@pytest.mark.parametrize(("last_ecc_s", "expected"), [(2.5, True), (5.0, False)])
+def test_control_fading_against_70_percent_of_the_first_descent(last_ecc_s: float, expected: bool) -> None:
+    # The descent target is lowered to 2 s so that no rep is too fast and
+    # only the ratio of the last descent to the first decides.
+    reps = negatives(3) + negatives(1, ecc_s=last_ecc_s)
+    flags = scored_set(reps, "bench", "heavy_negatives", "heavy_negatives", overrides=["ecc_too_fast.heavy_negatives=2"])
+    assert ("control_fading" in flags) is expected
