@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from eccentric_sense import columns as C
 from eccentric_sense.cli._demo import demo_recording_path
 from eccentric_sense.io import write_recording
+from eccentric_sense.recording import Recording
 from eccentric_sense.simulate import simulate_session
 from eccentric_sense.simulate.specs import SetSpec
 
@@ -82,6 +84,22 @@ def test_trace_export_keeps_stdout_json_and_matches_its_reps(recording_file: Pat
         assert (mine[C.TRACE_PHASE] == "concentric").sum() / rate == pytest.approx(rep[C.CON_DURATION_S], abs=1.5 / rate)
         lift = mine.loc[mine[C.TRACE_PHASE] == "concentric", C.TRACE_VELOCITY]
         assert lift.max() == pytest.approx(rep[C.CON_PEAK_VELOCITY], abs=0.01)
+
+
+def test_a_host_stamped_25_hz_sensor_is_named_as_such(tmp_path: Path) -> None:
+    # Each sample waits for the next 15 ms connection event: stamps 30 or 45
+    # ms apart, a median interval of 25 Hz's 40 ms read as 23 Hz.
+    rate = 25.0
+    device = np.arange(int(60 * rate)) / rate
+    stamps = np.sort(np.ceil(device / 0.015) * 0.015 + np.random.default_rng(2).exponential(0.003, device.size))
+    acc = np.tile([0.0, 0.0, 9.80665], (device.size, 1)) + np.random.default_rng(3).normal(0, 0.02, (device.size, 3))
+    path = tmp_path / "host25.csv"
+    write_recording(Recording(time_s=stamps, acc_mps2=acc), path)
+    done = run_cli("analyze", str(path))
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())  # the header may wrap
+    assert re.search(r"host25\.csv: unknown exercise, 60\.0 s, 25 Hz sensor, \d+ Hz analysis rate", text)
+    assert "below the 25 Hz" not in done.stdout
 
 
 @pytest.mark.parametrize("command, option", [("analyze", "--csv"), ("analyze", "--trace"), ("report", "--out")])

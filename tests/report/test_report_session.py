@@ -145,3 +145,17 @@ def test_embedded_charts_make_a_single_file_page(bench_csv: Path, scored, tmp_pa
         assert source.startswith("data:image/png;base64,")
         assert base64.b64decode(source.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "set-1-tempo.png").is_file()
+
+
+def test_the_sensor_rate_is_shown_when_the_analysis_runs_at_another(tmp_path: Path):
+    # The bundled 200 Hz deadlift is analysed at 100 Hz; the bench recording
+    # of the other tests is analysed at its own rate and shows one rate only.
+    sample = Path(__file__).resolve().parents[2] / "sample_recordings" / "deadlift_5reps_200hz.csv"
+    page = write_report([sample], tmp_path / "out", protocol="tempo").read_text(encoding="utf-8")
+    assert re.search(r">sensor rate</td><td[^>]*>200 Hz<", page)
+    assert re.search(r">analysis rate</td><td[^>]*>100 Hz<", page)
+
+
+def test_one_rate_when_the_sensor_is_analysed_at_its_own(report_dir: Path):
+    page = (report_dir / "report.html").read_text(encoding="utf-8")
+    assert ">analysis rate<" in page and ">sensor rate<" not in page

@@ -30,6 +30,14 @@ def write_trace_csv(result: Any, path: Path) -> None:
     result.analysis.trace().to_csv(path, index=False, float_format="%.6f")
 
 
+def rates(result: Any) -> str:
+    """The analysis rate, and the sensor's when it differs (decimated, or host-stamped)."""
+    analysis = float(result.kinematics.sample_rate_hz)
+    sensor = result.diagnostics.get("sensor_rate_hz") or analysis
+    text = f"{analysis:.0f} Hz analysis rate"
+    return text if abs(sensor / analysis - 1.0) <= 0.03 else f"{sensor:.0f} Hz sensor, {text}"
+
+
 def print_human(result: Any, *, protocol: str | None = None, console: Any = None) -> None:
     """Print one table per set and the set summary (and advice, when scored)."""
     from rich.console import Console
@@ -43,8 +51,7 @@ def print_human(result: Any, *, protocol: str | None = None, console: Any = None
     source = result.recording.source or "recording"
     exercise = result.exercise or meta.get("exercise") or "unknown exercise"
     console.print(
-        f"[bold]{source}[/bold]: {exercise}, {result.recording.duration_s:.1f} s, "
-        f"{result.kinematics.sample_rate_hz:.0f} Hz analysis rate"
+        f"[bold]{source}[/bold]: {exercise}, {result.recording.duration_s:.1f} s, {rates(result)}"
         + (f", protocol {protocol}" if protocol else "")
     )
     for note in result.diagnostics.get("notes", []):

@@ -225,6 +225,9 @@ def _metadata_rows(item: ReportedRecording) -> list[tuple[str, str]]:
         ]
     kin = getattr(scored, "kinematics", None)
     if kin is not None:
+        sensor = (getattr(scored, "diagnostics", None) or {}).get("sensor_rate_hz")
+        if sensor and abs(sensor / kin.sample_rate_hz - 1.0) > 0.03:  # decimated, or a host clock's median interval
+            rows.append(("sensor rate", f"{sensor:.0f} Hz"))
         rows.append(("analysis rate", f"{kin.sample_rate_hz:.0f} Hz"))
     rows.append(("exercise", str(scored.exercise or "not given")))
     try:
