@@ -30,7 +30,7 @@ def write_trace_csv(result: Any, path: Path) -> None:
     result.analysis.trace().to_csv(path, index=False, float_format="%.6f")
 
 
-def rates(result: Any) -> str:
+def rate_text(result: Any) -> str:
     """The analysis rate, and the sensor's when it differs (decimated, or host-stamped)."""
     analysis = float(result.kinematics.sample_rate_hz)
     sensor = result.diagnostics.get("sensor_rate_hz") or analysis
@@ -51,7 +51,7 @@ def print_human(result: Any, *, protocol: str | None = None, console: Any = None
     source = result.recording.source or "recording"
     exercise = result.exercise or meta.get("exercise") or "unknown exercise"
     console.print(
-        f"[bold]{source}[/bold]: {exercise}, {result.recording.duration_s:.1f} s, {rates(result)}"
+        f"[bold]{source}[/bold]: {exercise}, {result.recording.duration_s:.1f} s, {rate_text(result)}"
         + (f", protocol {protocol}" if protocol else "")
     )
     for note in result.diagnostics.get("notes", []):
