@@ -47,7 +47,7 @@ from .pipeline.drift import (
 from .pipeline.events import longest_time_below
 from .pipeline.segmentation import CONCENTRIC, ECCENTRIC, PhaseSegmenter
 from .pipeline.timebase import BATCHED_CUTOFF_HZ, regularize_timebase
-from .pipeline.types import Kinematics, Phase, RepSegment, SetSegment
+from .pipeline.types import Kinematics, Phase, RepSegment, SetSegment, phase_indices
 from .pipeline.vertical import GyroAidedVertical, horizontal_acceleration, lowpass_zero_phase, vertical_acceleration
 from .recording import Recording, median_reading_g, units_advice
 
@@ -138,10 +138,11 @@ def trace_table(kin: Kinematics, reps: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame with ``columns.TRACE_COLUMNS``, one row per sample of the
     analysis grid.  ``set`` and ``rep`` are 0 outside reps; ``phase`` is
-    "eccentric" or "concentric" inside a phase (its start and end times
-    included), "pause" between the phases of one rep, "" elsewhere.
-    Acceleration, velocity and displacement are NaN in data gaps (nothing is
-    measured there); displacement restarts at zero after each gap.
+    "eccentric" or "concentric" on a phase's samples (the same samples the
+    rules judge, :func:`~eccentric_sense.pipeline.types.phase_indices`),
+    "pause" between the phases of one rep, "" elsewhere.  Acceleration,
+    velocity and displacement are NaN in data gaps (nothing is measured
+    there); displacement restarts at zero after each gap.
     """
     t = kin.time_s
     n = t.size
@@ -149,17 +150,20 @@ def trace_table(kin: Kinematics, reps: pd.DataFrame) -> pd.DataFrame:
     rep_of = np.zeros(n, dtype=np.int64)
     phase = np.full(n, "", dtype=object)
     if len(reps):
-        ecc = reps[[C.ECC_START_S, C.ECC_END_S]].to_numpy(float)
-        con = reps[[C.CON_START_S, C.CON_END_S]].to_numpy(float)
-        both = np.column_stack([ecc, con])
-        # A rep spans from its first phase's start to its last phase's end
-        # (fmin/fmax skip the phase a rep may lack).
-        inside, row = _in_intervals(t, np.fmin.reduce(both, axis=1), np.fmax.reduce(both, axis=1))
+        ecc = phase_indices(t, reps[C.ECC_START_S].to_numpy(float), reps[C.ECC_END_S].to_numpy(float))
+        con = phase_indices(t, reps[C.CON_START_S].to_numpy(float), reps[C.CON_END_S].to_numpy(float))
+        # A rep spans from its first phase's start to its last phase's end;
+        # a missing phase is empty (start == end) and is left out.
+        has_ecc, has_con = ecc[1] > ecc[0], con[1] > con[0]
+        first = np.where(has_ecc & has_con, np.minimum(ecc[0], con[0]), np.where(has_ecc, ecc[0], con[0]))
+        last = np.where(has_ecc & has_con, np.maximum(ecc[1], con[1]), np.where(has_ecc, ecc[1], con[1]))
+        row = _paint(n, first, last, np.arange(1, len(reps) + 1)) - 1  # the rep table row of each sample, -1 outside
+        inside = row >= 0
         set_of[inside] = reps[C.SET].to_numpy()[row[inside]]
         rep_of[inside] = reps[C.REP].to_numpy()[row[inside]]
         phase[inside] = C.TRACE_PAUSE
-        for kind, bounds in (("eccentric", ecc), ("concentric", con)):
-            phase[_in_intervals(t, bounds[:, 0], bounds[:, 1])[0]] = kind
+        for kind, (start, end) in (("eccentric", ecc), ("concentric", con)):
+            phase[_paint(n, start, end, np.ones(start.size, dtype=np.int64)) > 0] = kind
     measured = ~kin.gap
     return pd.DataFrame(
         {
@@ -177,19 +181,12 @@ def trace_table(kin: Kinematics, reps: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _in_intervals(t: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Which times lie in one of the closed intervals ``[start, end]`` (apart, NaN ones ignored), and which one.
-
-    Returns a mask over ``t`` and, per time, the index of its interval (-1 outside).
-    """
-    valid = np.flatnonzero(np.isfinite(start) & np.isfinite(end))
-    if valid.size == 0:
-        return np.zeros(t.size, dtype=bool), np.full(t.size, -1)
-    order = valid[np.argsort(start[valid], kind="stable")]
-    last_started = np.searchsorted(start[order], t, side="right") - 1
-    candidate = order[np.maximum(last_started, 0)]
-    inside = (last_started >= 0) & (t <= end[candidate])
-    return inside, np.where(inside, candidate, -1)
+def _paint(n: int, start: np.ndarray, end: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """``value[k]`` on samples ``[start[k], end[k])`` of ``n`` (intervals apart), 0 elsewhere."""
+    marks = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(marks, start, value)
+    np.add.at(marks, end, -value)
+    return np.cumsum(marks)[:n]
 
 
 def _clean(value: Any) -> Any:

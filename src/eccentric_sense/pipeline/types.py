@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Kinematics", "Phase", "RepSegment", "SetSegment"]
+__all__ = ["Kinematics", "Phase", "RepSegment", "SetSegment", "phase_indices"]
 
 
 @dataclass(frozen=True)
@@ -88,3 +88,22 @@ class SetSegment:
     start_s: float
     end_s: float
     first: str
+
+
+def phase_indices(time_s: np.ndarray, start_s: np.ndarray, end_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Grid indices ``[start, end)`` of phases given by their start/end times.
+
+    As in :class:`Phase`, ``end`` is the
+    (exclusive) index of the sample at ``end_s``.  Phases with a non-finite
+    time get ``start == end`` (empty).
+    """
+    time_s = np.asarray(time_s, dtype=float)
+    start_s = np.asarray(start_s, dtype=float)
+    end_s = np.asarray(end_s, dtype=float)
+    half = 0.5 * float(np.median(np.diff(time_s))) if time_s.size > 1 else 0.0
+    ok = np.isfinite(start_s) & np.isfinite(end_s)
+    start = np.searchsorted(time_s, np.where(ok, start_s, 0.0) - half)
+    end = np.searchsorted(time_s, np.where(ok, end_s, 0.0) - half)
+    start = np.where(ok, start, 0)
+    end = np.where(ok, np.maximum(end, start), 0)
+    return start.astype(int), end.astype(int)

@@ -16,6 +16,7 @@ import numpy as np
 from ..constants import PHASE_SPEED_THRESHOLD_M_S, STANDARD_GRAVITY
 from ..pipeline._runs import mask_to_runs
 from ..pipeline.events import longest_time_below
+from ..pipeline.types import phase_indices  # re-exported: the rules and reports use it from here
 
 __all__ = [
     "RuleCheck",
@@ -102,25 +103,6 @@ def _relative(over: np.ndarray, limit: np.ndarray) -> np.ndarray:
     limit = np.broadcast_to(np.asarray(limit, dtype=float), over.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(limit > 0, over / np.where(limit > 0, limit, 1.0), np.inf)
-
-
-def phase_indices(time_s: np.ndarray, start_s: np.ndarray, end_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Grid indices ``[start, end)`` of phases given by their start/end times.
-
-    As in :class:`~eccentric_sense.pipeline.types.Phase`, ``end`` is the
-    (exclusive) index of the sample at ``end_s``.  Phases with a non-finite
-    time get ``start == end`` (empty).
-    """
-    time_s = np.asarray(time_s, dtype=float)
-    start_s = np.asarray(start_s, dtype=float)
-    end_s = np.asarray(end_s, dtype=float)
-    half = 0.5 * float(np.median(np.diff(time_s))) if time_s.size > 1 else 0.0
-    ok = np.isfinite(start_s) & np.isfinite(end_s)
-    start = np.searchsorted(time_s, np.where(ok, start_s, 0.0) - half)
-    end = np.searchsorted(time_s, np.where(ok, end_s, 0.0) - half)
-    start = np.where(ok, start, 0)
-    end = np.where(ok, np.maximum(end, start), 0)
-    return start.astype(int), end.astype(int)
 
 
 def drop_mask(vertical_acc_lp_mps2: np.ndarray, *, acc_g: float) -> np.ndarray:
