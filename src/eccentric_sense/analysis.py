@@ -51,7 +51,7 @@ from .pipeline.types import Kinematics, Phase, RepSegment, SetSegment, phase_ind
 from .pipeline.vertical import GyroAidedVertical, horizontal_acceleration, lowpass_zero_phase, vertical_acceleration
 from .recording import Recording, median_reading_g, units_advice
 
-__all__ = ["AnalysisSettings", "AnalysisResult", "analyze", "compute_kinematics", "rep_table", "trace_table"]
+__all__ = ["AnalysisSettings", "AnalysisResult", "analyze", "compute_kinematics", "distinct_sensor_rate_hz", "rep_table", "trace_table"]
 
 #: Short-range exercises get a lower minimum travel by default (a curl moves ~0.4 m,
 #: but wrist curls, shrugs or partial presses much less).
@@ -124,6 +124,18 @@ class AnalysisResult:
             "sets": _records(self.sets),
             "reps": _records(self.reps),
         }
+
+
+def distinct_sensor_rate_hz(diagnostics: dict[str, Any], analysis_rate_hz: float, *, tolerance: float = 0.03) -> float | None:
+    """The sensor's rate when the analysis runs at another (by more than ``tolerance``), else None.
+
+    Fast sensors are analysed at 100-125 Hz, and a host-stamped stream at
+    its stamps' median interval: then the sensor's rate is worth naming.
+    """
+    sensor = diagnostics.get("sensor_rate_hz")
+    if not sensor or abs(sensor / analysis_rate_hz - 1.0) <= tolerance:
+        return None
+    return float(sensor)
 
 
 def trace_table(kin: Kinematics, reps: pd.DataFrame) -> pd.DataFrame:

@@ -32,10 +32,12 @@ def write_trace_csv(result: Any, path: Path) -> None:
 
 def rate_text(result: Any) -> str:
     """The analysis rate, and the sensor's when it differs (decimated, or host-stamped)."""
+    from ..analysis import distinct_sensor_rate_hz
+
     analysis = float(result.kinematics.sample_rate_hz)
-    sensor = result.diagnostics.get("sensor_rate_hz") or analysis
+    sensor = distinct_sensor_rate_hz(result.diagnostics, analysis)
     text = f"{analysis:.0f} Hz analysis rate"
-    return text if abs(sensor / analysis - 1.0) <= 0.03 else f"{sensor:.0f} Hz sensor, {text}"
+    return text if sensor is None else f"{sensor:.0f} Hz sensor, {text}"
 
 
 def print_human(result: Any, *, protocol: str | None = None, console: Any = None) -> None:

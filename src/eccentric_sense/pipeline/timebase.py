@@ -459,12 +459,12 @@ def regularize_timebase(
         # The sensor's rate is the fits' slope, not the median interval: a
         # 25 Hz sensor whose packets wait for 15 ms connection events has
         # stamps 30 or 45 ms apart (median 43 ms with the host's jitter) and
-        # was reported as 23 Hz,
-        # "below the rate the analysis is validated at".  The grid stays at
-        # the median interval's rate: the times are the fitted ones either
-        # way, and building the grid at the fitted rate measured worse
-        # (development draws 412.7 -> 406.1 s with a gyroscope but 234.1 ->
-        # 253.6 s without, robustness mixed sets 17 -> 16 of 19).
+        # was reported as 23 Hz, "below the rate the analysis is validated
+        # at".  The grid stays at the median interval's rate: the times are
+        # the fitted ones either way, and building the grid at the fitted
+        # rate measured worse (development draws 412.7 -> 406.1 s with a
+        # gyroscope but 234.1 -> 253.6 s without, robustness mixed sets
+        # 17 -> 16 of 19).
         if period is not None:
             sensor_rate = 1.0 / period
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .. import __version__
 from .. import columns as C
+from ..analysis import distinct_sensor_rate_hz
 from . import _html as H
 from .charts import set_summary_chart, target_text, tempo_chart
 from .moments import descent_targets
@@ -225,8 +226,8 @@ def _metadata_rows(item: ReportedRecording) -> list[tuple[str, str]]:
         ]
     kin = getattr(scored, "kinematics", None)
     if kin is not None:
-        sensor = (getattr(scored, "diagnostics", None) or {}).get("sensor_rate_hz")
-        if sensor and abs(sensor / kin.sample_rate_hz - 1.0) > 0.03:  # decimated, or a host clock's median interval
+        sensor = distinct_sensor_rate_hz(getattr(scored, "diagnostics", None) or {}, kin.sample_rate_hz)
+        if sensor is not None:
             rows.append(("sensor rate", f"{sensor:.0f} Hz"))
         rows.append(("analysis rate", f"{kin.sample_rate_hz:.0f} Hz"))
     rows.append(("exercise", str(scored.exercise or "not given")))
