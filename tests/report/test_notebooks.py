@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -32,9 +33,14 @@ def test_notebook_runs(name: str, tmp_path: Path):
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     assert not any(cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"), "outputs stored"
     executed = tmp_path / name
+    # The notebooks write into tempfile.mkdtemp() (a reader's scratch folder
+    # they keep); under the test it goes in pytest's tmp_path, which pytest
+    # prunes, not in the system's temporary directory, run after run.
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
     child = subprocess.run(
         [sys.executable, "-c", _EXECUTE, str(NOTEBOOKS / name), str(executed), str(NOTEBOOKS)],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True, text=True, timeout=900, env={**os.environ, "TMPDIR": str(scratch)},
     )
     if not executed.exists():
         pytest.fail(f"{name} did not run to the end (exit {child.returncode}):\n{child.stderr[-6000:]}")
@@ -42,6 +48,7 @@ def test_notebook_runs(name: str, tmp_path: Path):
     images = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])
               if "image/png" in o.get("data", {})]
     assert images, "the notebook should show its charts"
+    assert any(scratch.glob("eccentric-sense-*")), "the notebook's scratch folder should be under the test's"
 
 
 def test_notebooks_are_generated_from_the_script():
