@@ -1528,6 +1528,18 @@ def _restore_lost_phases(
         if far is None:
             continue
         b, rest = far
+        if j == i + 1:
+            # The last quiet samples before the lift may be the slow start of
+            # a descent's fast end that was not a phase of its own (a slow
+            # negative sped up and stopped hard; the pause after a hard stop
+            # rings): then the bottom is where that movement ends.
+            moved_end = _movement_end(vertical, b, int(starts[j]), -kind, fs, float(velocity[int(starts[j])]))
+            if moved_end is not None:
+                b = int(starts[j])
+                rest = np.arange(moved_end, b)
+                if rest.size < max(window // 5, 2):
+                    rest = np.arange(min(max(b - 3, moved_end), b - 1), b)
+                rest = rest[-window:]
         expected = -kind * 0.5 * (full_travel[i] + full_travel[j])
         def top_rest(b: int, a: int = a) -> np.ndarray:
             """Quiet samples in the first second of the stretch (indices in it)."""
@@ -1575,6 +1587,40 @@ def _restore_lost_phases(
             curved_min_s=curved_min_s, short_fraction=short_fraction,
         )
     return velocity if changed else None
+
+
+def _movement_end(
+    vertical: np.ndarray,
+    b: int,
+    lift_start: int,
+    direction: int,
+    fs: float,
+    lift_start_velocity: float,
+    *,
+    threshold_m_s: float = 0.02,
+    least_travel_m: float = 0.04,
+) -> int | None:
+    """End of the last movement in ``direction`` between a rest ending at ``b`` and a lift starting at ``lift_start``.
+
+    The velocity is integrated afresh from the acceleration, from zero at
+    the rest to ``lift_start_velocity`` (the lift's own, measured well) where
+    the lift starts, the drift between them a straight line: the pass's
+    velocity may have flattened the movement (its rest was taken from it),
+    and the line takes out any constant residual bias.  None when no run
+    over ``threshold_m_s`` covers ``least_travel_m``.
+    """
+    if lift_start - b < 3:
+        return None
+    velocity = _integral_from_rest(vertical[b - 1 : lift_start], fs)
+    velocity -= (velocity[-1] - lift_start_velocity) * np.arange(1, velocity.size + 1) / velocity.size
+    speed = direction * velocity
+    runs = mask_to_runs(speed > threshold_m_s)
+    if runs.shape[0] == 0:
+        return None
+    csum = running_sum(speed)
+    travel = (csum[runs[:, 1]] - csum[runs[:, 0]]) / fs
+    moved = np.flatnonzero(travel >= least_travel_m)
+    return None if moved.size == 0 else b + int(runs[moved[-1], 1])
 
 
 def _set_members(phases: tuple[np.ndarray, ...], j: int, fs: float, set_break_s: float) -> np.ndarray:

@@ -654,3 +654,59 @@ def test_negatives_stopped_hard_before_a_short_quiet_pause_are_restored_end_to_e
     for k in (1, 5):  # the two lost before
         assert reps["ecc_start_s"].iloc[k] == pytest.approx(truth["ecc_start_s"].iloc[k], abs=0.3)
         assert reps["ecc_end_s"].iloc[k] == pytest.approx(truth["ecc_end_s"].iloc[k], abs=0.3)
+
+
+def _negative_that_speeds_up_and_stops_hard():
+    """Rest, lift, rest, a 0.03 m/s negative that speeds up and stops hard, a ringing pause, lift, rest.
+
+    Velocity, the quiet samples, where the descent starts, its cruise, and
+    where it stops.  The fast end covers under 0.1 m (no phase of its own at
+    the 0.15 m minimum); the start of the speed-up is quiet (a gentle
+    acceleration under the detector's tolerance); the pause after the hard
+    stop rings, so it is never quiet.
+    """
+    n_lift = int(1.0 * FS)
+    ease = 0.03 * _smooth_step(int(0.5 * FS))
+    speed_up = 0.03 + 0.09 * ((np.arange(int(1.5 * FS)) + 0.5) / (1.5 * FS)) ** 2  # speeding up to the stop
+    stop = 0.12 * _smooth_step(int(0.12 * FS))[::-1]
+    descent = -np.concatenate([ease, np.full(int(8.0 * FS), 0.03), speed_up, stop])
+    n_pause = int(0.6 * FS)
+    ringing = 0.002 * np.sin(2 * np.pi * 20.0 * np.arange(n_pause) / FS) * np.exp(-np.arange(n_pause) / (0.5 * FS))
+    lift = np.sin(np.pi * (np.arange(n_lift) + 0.5) / n_lift) ** 2
+    lift *= -descent.sum() / lift.sum()  # the lifts cover the descent's travel
+    rest = np.zeros(int(2 * FS))
+    v_true = np.concatenate([rest, lift, rest, descent, ringing, lift, rest])
+    start = 2 * rest.size + n_lift
+    cruise = slice(start + ease.size, start + ease.size + int(8.0 * FS))
+    quiet = np.abs(np.gradient(v_true) * FS) < 0.005
+    quiet[cruise.stop : cruise.stop + int(0.5 * FS)] = True
+    return v_true, quiet, start, cruise, start + descent.size
+
+
+def test_a_hard_stop_after_a_lost_cruise_is_the_bottom_not_the_quiet_speed_up_before_it():
+    # A negative-only row (development draw 50, case 17) whose last negative
+    # crawled, sped up and stopped hard before a ringing pause: the last
+    # quiet samples before the lift were the start of the speed-up, the
+    # whole travel went into the crawl, and the descent read 0.41 m.
+    v_true, quiet, start, cruise, bottom = _negative_that_speeds_up_and_stops_hard()
+    acc = np.gradient(v_true) * FS
+    assert not quiet[bottom : bottom + int(0.6 * FS)].any()  # the pause rings
+    erased = v_true.copy()
+    erased[start : cruise.stop] = 0.0  # the cruise pinned as a rest; the fast end kept
+    t = np.arange(v_true.size) / FS
+    phases = PhaseSegmenter().detect(t, erased).phases_
+    assert phases[2].tolist() == [1, 1]  # the fast end is no phase of its own
+    restored = _restore_lost_phases(_kinematics_for(erased, acc, quiet), phases, quiet, acc, FS, 20.0)
+    assert restored is not None
+    inner = slice(cruise.start + int(1 * FS), cruise.stop - int(1 * FS))
+    assert restored[inner] == pytest.approx(-0.03, abs=0.003)
+    lowered = restored[start:bottom].sum() / FS
+    assert lowered == pytest.approx(v_true[start:bottom].sum() / FS, abs=0.01)
+
+
+def test_a_hard_stop_after_a_lost_cruise_is_the_bottom_end_to_end():
+    reps, truth, _ = development_draw(50, 17, exercise="row", gyroscope="yes", first_phase="eccentric")
+    assert len(reps) == len(truth)
+    # The last negative sped up and was stopped hard; its end (where the
+    # truth's short descent ends too) was read 4 s early before.
+    assert reps["ecc_end_s"].to_numpy() == pytest.approx(truth["ecc_end_s"].to_numpy(), abs=0.3)
