@@ -660,15 +660,22 @@ def _end_at_bottom_pause(
     earliest: int,
     travel: float,
     max_change_m_s: float | None,
+    braked_m_s2: float = CALM_M_S2,
+    not_after_fall: bool = False,
 ) -> int:
     """End of a descent moved back to the pause at the bottom (else ``end``).
 
     The first calm that begins after ``earliest`` and ends before ``end``,
-    right after braking, by which the descent had covered ``travel``.  With
-    ``max_change_m_s``, only if the speed (mean over the calm, then over
-    the 0.2 s after the descent) changed by less than that: the bar was as
-    still after what followed the pause (a jolt) as in it, so the pause was
-    a rest.  With ``None`` whatever follows is not the rep (a set-down).
+    right after braking (the low-passed acceleration over ``braked_m_s2``
+    upwards in the 0.5 s before), by which the descent had covered
+    ``travel``.  With ``max_change_m_s``, only if the speed (mean over the
+    calm, then over the 0.2 s after the descent) changed by less than that:
+    the bar was as still after what followed the pause (a jolt) as in it,
+    so the pause was a rest.  With ``None`` whatever follows is not the rep
+    (a set-down).  With ``not_after_fall``, a calm that a fall came
+    before, within a second (the drop rule's acceleration, as
+    ``uncontrolled_descent``), is not a pause: a dropped negative caught
+    and lowered on cruises calmly too.
     """
     after = velocity[end : end + max(int(0.2 * fs), 1)]
     if not after.size:
@@ -678,7 +685,9 @@ def _end_at_bottom_pause(
     last = int(np.searchsorted(calm[:, 1], end, side="left"))
     for lo, hi in calm[first:last]:  # per calm run inside one descent: a handful
         braked = acc_lp[max(start, lo - int(0.5 * fs)) : lo]
-        if not braked.size or braked.max() <= CALM_M_S2:
+        if not braked.size or braked.max() <= braked_m_s2:
+            continue
+        if not_after_fall and _falls(acc_lp, fs, max(start, int(lo) - int(fs)), int(lo), DROP_ACC_G, DROP_MIN_DURATION_S):
             continue
         if displacement[start] - displacement[lo] <= travel:
             continue
@@ -738,6 +747,8 @@ def _settle_boundaries(
     covered_fraction: float = 0.9,
     jolt_change_m_s: float = 0.03,
     set_down_fraction: float = 0.8,
+    gentle_calm_m_s2: float = 0.1,
+    gentle_calm_s: float = 0.5,
 ) -> list[SetSegment]:
     """Boundaries moved out of the pauses a velocity offset put inside a phase.
 
@@ -785,13 +796,18 @@ def _settle_boundaries(
     ``offset_descent_s`` of its end by which it had covered
     ``set_down_fraction`` of the lifts' travel, whatever follows: after the
     stop at the bottom the bar is set down, or the lifter lets go of the
-    bar, and that is not part of the rep.
+    bar, and that is not part of the rep.  When it brakes too gently for
+    that calm, the pause is the first stretch of ``gentle_calm_s`` with the
+    acceleration under ``gentle_calm_m_s2`` after braking over it, not
+    after a fall.
     """
     acc = kin.vertical_acc_lp_mps2
     fs = kin.sample_rate_hz
     calm = _calm_runs(acc, fs)
     if calm.shape[0] == 0:
         return segments
+    gentle_calm = mask_to_runs(np.abs(acc) < gentle_calm_m_s2)
+    gentle_calm = gentle_calm[(gentle_calm[:, 1] - gentle_calm[:, 0]) >= max(int(gentle_calm_s * fs), 2)]
     reach = max(int(reach_s * fs), 1)
     late = max(int(late_s * fs), 1)
     late_lift = max(int(late_lift_s * fs), 1)
@@ -873,9 +889,19 @@ def _settle_boundaries(
         if phase.kind == ECCENTRIC and last and bool(np.isfinite(lift_travel)):
             # The set's last descent: after the stop at the bottom the bar is
             # set down (or the lifter drops off the bar); that is not the rep.
-            end = _end_at_bottom_pause(calm, acc, velocity, displacement, start, end, fs,
-                                     earliest=max(start, end - offset_descent), travel=set_down_fraction * lift_travel,
-                                     max_change_m_s=None)
+            settled = _end_at_bottom_pause(calm, acc, velocity, displacement, start, end, fs,
+                                           earliest=max(start, end - offset_descent), travel=set_down_fraction * lift_travel,
+                                           max_change_m_s=None)
+            if settled == end and gentle_calm.shape[0]:
+                # A slow descent brakes gently (a tempo curl's 0.2 m/s^2), under
+                # the calm's limit, so its pause at the bottom begins no calm
+                # of its own; an offset then carried the descent on through
+                # it to the set-down.  The pause is where the acceleration
+                # settles under ``gentle_calm_m_s2`` after braking over it.
+                settled = _end_at_bottom_pause(gentle_calm, acc, velocity, displacement, start, end, fs,
+                                               earliest=start, travel=set_down_fraction * lift_travel,
+                                               max_change_m_s=None, braked_m_s2=gentle_calm_m_s2, not_after_fall=True)
+            end = settled
         if (start, end) == (phase.start_index, phase.end_index) or end - start < 2:
             return phase
         start_s = kin.time_s[start] if start != phase.start_index else phase.start_s

@@ -384,3 +384,78 @@ def test_a_sets_last_descent_ends_at_the_bottom_not_after_the_set_down(covered, 
         assert calm_start / FS - 0.15 <= settled.end_s <= calm_start / FS + 0.05
     else:
         assert settled.end_s >= end / FS - 0.1  # after the set-down
+
+
+def _ease(delta_m_s: float, duration_s: float) -> np.ndarray:
+    """Velocity easing by ``delta_m_s`` over ``duration_s`` (a smooth step: no jerk at either end)."""
+    x = (np.arange(int(duration_s * FS)) + 0.5) / int(duration_s * FS)
+    return delta_m_s * x * x * x * (10 - 15 * x + 6 * x * x)
+
+
+def test_a_sets_last_descent_braked_gently_ends_at_the_bottom_not_after_the_set_down():
+    # A 0.32 m lift, then the set's last descent, a tempo curl's: eased into
+    # 0.1 m/s and braked over 1.2 s (0.16 m/s^2 at most, under the calm's
+    # 0.3 m/s^2 limit), 1.5 s at the bottom, then the bar is set down 0.15 m
+    # further.  An offset of -5 cm/s from the braking on carries the descent
+    # found through the pause to the set-down.  It ends where the bar stopped.
+    from eccentric_sense.analysis import _settle_boundaries
+    from eccentric_sense.pipeline.types import RepSegment, SetSegment
+
+    lift_acc = np.concatenate([np.zeros(50), _hump(4.0, 0.4), -_hump(4.0, 0.4), np.zeros(100)])
+    lift_v = np.cumsum(lift_acc) / FS
+    lift_travel = np.sum(lift_v) / FS
+    speed = 0.1
+    ease_in, brake = -_ease(speed, 1.0), -speed + _ease(speed, 1.2)
+    cruise_s = (lift_travel + np.sum(ease_in) / FS + np.sum(brake) / FS) / speed
+    descent_v = np.concatenate([ease_in, np.full(int(cruise_s * FS), -speed), brake])
+    set_down_v = -np.cumsum(np.concatenate([_hump(1.875, 0.4), -_hump(1.875, 0.4)])) / FS
+    velocity = np.concatenate([lift_v, descent_v, np.zeros(int(1.5 * FS)), set_down_v, np.zeros(100)])
+    acc = np.gradient(velocity) * FS
+    descent_start = lift_v.size
+    assert -np.sum(descent_v) / FS == pytest.approx(lift_travel, rel=0.03)  # the test is built as described
+    stopped = descent_start + int(np.flatnonzero(descent_v < -0.02)[-1]) + 1  # where the true descent ends
+    braking = descent_start + descent_v.size - brake.size
+    assert 0.1 < np.max(acc[braking:stopped]) < 0.3  # braked, under the calm's limit
+    end = descent_start + descent_v.size + int(1.5 * FS) + set_down_v.size
+    read = velocity.copy()
+    read[braking:end] -= 0.05  # the offset holds the pause "moving"
+    t = np.arange(acc.size) / FS
+    zeros = np.zeros(acc.size)
+    kin = Kinematics(t, FS, acc, acc, read, np.cumsum(read) / FS, zeros, np.zeros(acc.size, bool), np.zeros(acc.size, bool))
+    reps = (RepSegment(eccentric=None, concentric=_phase("concentric", 50, lift_v.size - 100), first="concentric"),
+            RepSegment(eccentric=_phase("eccentric", descent_start, end), concentric=None, first="concentric"))
+    sets = [SetSegment(reps=reps, start_s=0.5, end_s=acc.size / FS, first="concentric")]
+    for detrend_calm in (False, True):  # with a gyroscope and without
+        settled = _settle_boundaries(sets, kin, detrend_calm=detrend_calm)[0].reps[1].eccentric
+        assert settled.end_s == pytest.approx(stopped / FS, abs=0.15)
+
+
+@pytest.mark.parametrize("not_after_fall", [False, True])
+def test_the_calm_cruise_after_a_caught_fall_is_no_pause_at_the_bottom(not_after_fall):
+    # A descent at 0.1 m/s that falls (to -0.8 g, 0.25 s), is caught at
+    # 0.05 m/s and lowered on for 0.8 s (calm), then brakes, pauses and is
+    # set down.
+    # Both calms come after an upward acceleration, and the lift's travel
+    # (counted here as 0.3 m) was covered by either; the first is no pause.
+    from eccentric_sense.analysis import _calm_runs, _end_at_bottom_pause
+
+    cruise = np.full(int(2.0 * FS), -0.1)
+    drop = -0.1 + np.cumsum(-_hump(8.0, 0.25)) / FS
+    caught = drop[-1] + (-0.05 - drop[-1]) * np.cumsum(_hump(1.0, 0.15)) / np.sum(_hump(1.0, 0.15))
+    lowered = np.full(int(0.8 * FS), -0.05)
+    brake = -0.05 + _ease(0.05, 0.3)
+    set_down = -np.cumsum(np.concatenate([_hump(1.875, 0.4), -_hump(1.875, 0.4)])) / FS
+    velocity = np.concatenate([-_ease(0.1, 0.5), cruise, drop, caught, lowered, brake, np.zeros(int(1.0 * FS)), set_down,
+                               np.zeros(50)])
+    acc = np.gradient(velocity) * FS
+    displacement = np.concatenate([[0.0], np.cumsum(velocity)]) / FS
+    calm = _calm_runs(acc, FS)
+    after_catch = 50 + cruise.size + drop.size + caught.size
+    paused = after_catch + lowered.size + brake.size
+    assert displacement[0] - displacement[after_catch + 5] > 0.3  # covered by the first calm after the catch
+    end = _end_at_bottom_pause(calm, acc, velocity, displacement, 0, velocity.size - 50, FS, earliest=0, travel=0.3,
+                               max_change_m_s=None, not_after_fall=not_after_fall)
+    if not_after_fall:
+        assert abs(end - paused) <= 0.15 * FS
+    else:
+        assert end < paused - 0.5 * FS  # what it guards against: the cruise after the catch taken for the pause
