@@ -697,6 +697,50 @@ def _end_at_bottom_pause(
     return end
 
 
+def _end_at_gentle_pause(
+    gentle_calm: np.ndarray,
+    acc_lp: np.ndarray,
+    acc: np.ndarray,
+    speed_change: np.ndarray,
+    displacement: np.ndarray,
+    start: int,
+    end: int,
+    fs: float,
+    *,
+    reach: int,
+    late: int,
+    late_end: int,
+    braked_m_s2: float,
+    onset_m_s: float,
+    travel: float,
+) -> int:
+    """End of a descent moved back to a gentle calm it ends in, after braking (else ``end``).
+
+    The rule :func:`_settle_boundaries` applies to calms, for a descent
+    that braked too gently to begin one: the gentle calm (low-passed
+    acceleration under ``braked_m_s2``) that the descent's last ``reach``
+    samples lie in, begun within ``late_end`` of its end after braking over
+    ``braked_m_s2`` and not within a second of a fall.  Within ``late`` of
+    the end it must hold the speed (under ``onset_m_s`` of change, from the
+    acceleration ``acc``) or the next lift must push right after; further
+    back the descent must have covered ``travel`` by then.
+    """
+    k = int(np.searchsorted(gentle_calm[:, 1], end - reach, side="right"))
+    if k >= gentle_calm.shape[0] or not (max(start, end - late_end) < gentle_calm[k, 0] < end and gentle_calm[k, 1] >= end - reach):
+        return end
+    lo = int(gentle_calm[k, 0])
+    braked = acc_lp[max(start, lo - int(0.5 * fs)) : lo]
+    if not braked.size or braked.max() <= braked_m_s2 or _falls(acc_lp, fs, max(start, lo - int(fs)), lo, DROP_ACC_G, DROP_MIN_DURATION_S):
+        return end
+    if end - lo <= late:
+        push = acc_lp[end : end + max(int(0.2 * fs), 1)]
+        holding = (abs(_calm_speed_change(acc, speed_change, lo, end, fs, False)) < onset_m_s
+                   or (push.size > 0 and float(np.mean(push)) > CALM_M_S2))
+    else:
+        holding = bool(np.isfinite(travel)) and displacement[start] - displacement[lo] > travel
+    return lo if holding else end
+
+
 def _start_after_hold(
     calm: np.ndarray,
     acc_lp: np.ndarray,
@@ -882,6 +926,16 @@ def _settle_boundaries(
                 holding = bool(np.isfinite(lift_travel)) and displacement[start] - displacement[calm[k, 0]] > covered_fraction * lift_travel
             if before.size and before.max() > CALM_M_S2 and holding:
                 end = int(calm[k, 0])
+        if phase.kind == ECCENTRIC and detrend_calm and end == phase.end_index and gentle_calm.shape[0]:
+            # The same for a descent that brakes under the calm's limit
+            # (a slow negative's gentle stop): its pause at the bottom is a
+            # gentle calm.  Without a gyroscope only (with one it changed
+            # 34 development recordings by a tenth of a second either way).
+            end = _end_at_gentle_pause(
+                gentle_calm, acc, kin.vertical_acc_mps2, speed_change, displacement, start, end, fs,
+                reach=reach, late=late, late_end=late_end, braked_m_s2=gentle_calm_m_s2,
+                onset_m_s=onset_m_s, travel=covered_fraction * lift_travel,
+            )
         if phase.kind == ECCENTRIC and detrend_calm and bool(np.isfinite(lift_travel)):
             end = _end_at_bottom_pause(calm, acc, velocity, displacement, start, end, fs,
                                      earliest=max(start, end - late_end), travel=covered_fraction * lift_travel,

@@ -392,6 +392,20 @@ def _ease(delta_m_s: float, duration_s: float) -> np.ndarray:
     return delta_m_s * x * x * x * (10 - 15 * x + 6 * x * x)
 
 
+def _lift_and_gently_braked_descent() -> tuple[np.ndarray, np.ndarray, int]:
+    """Velocity of a 0.32 m lift (with 0.5 s before and 1 s after), of a descent of its travel, and the braking's length.
+
+    The descent eases into 0.1 m/s over 1 s and brakes over 1.2 s: 0.16 m/s^2
+    at most, under the calm's 0.3 m/s^2 limit (a tempo curl's stop).
+    """
+    lift_acc = np.concatenate([np.zeros(50), _hump(4.0, 0.4), -_hump(4.0, 0.4), np.zeros(100)])
+    lift_v = np.cumsum(lift_acc) / FS
+    speed = 0.1
+    ease_in, brake = -_ease(speed, 1.0), -speed + _ease(speed, 1.2)
+    cruise_s = (np.sum(lift_v) / FS + np.sum(ease_in) / FS + np.sum(brake) / FS) / speed
+    return lift_v, np.concatenate([ease_in, np.full(int(cruise_s * FS), -speed), brake]), brake.size
+
+
 def test_a_sets_last_descent_braked_gently_ends_at_the_bottom_not_after_the_set_down():
     # A 0.32 m lift, then the set's last descent, a tempo curl's: eased into
     # 0.1 m/s and braked over 1.2 s (0.16 m/s^2 at most, under the calm's
@@ -401,20 +415,15 @@ def test_a_sets_last_descent_braked_gently_ends_at_the_bottom_not_after_the_set_
     from eccentric_sense.analysis import _settle_boundaries
     from eccentric_sense.pipeline.types import RepSegment, SetSegment
 
-    lift_acc = np.concatenate([np.zeros(50), _hump(4.0, 0.4), -_hump(4.0, 0.4), np.zeros(100)])
-    lift_v = np.cumsum(lift_acc) / FS
+    lift_v, descent_v, brake_size = _lift_and_gently_braked_descent()
     lift_travel = np.sum(lift_v) / FS
-    speed = 0.1
-    ease_in, brake = -_ease(speed, 1.0), -speed + _ease(speed, 1.2)
-    cruise_s = (lift_travel + np.sum(ease_in) / FS + np.sum(brake) / FS) / speed
-    descent_v = np.concatenate([ease_in, np.full(int(cruise_s * FS), -speed), brake])
     set_down_v = -np.cumsum(np.concatenate([_hump(1.875, 0.4), -_hump(1.875, 0.4)])) / FS
     velocity = np.concatenate([lift_v, descent_v, np.zeros(int(1.5 * FS)), set_down_v, np.zeros(100)])
     acc = np.gradient(velocity) * FS
     descent_start = lift_v.size
     assert -np.sum(descent_v) / FS == pytest.approx(lift_travel, rel=0.03)  # the test is built as described
     stopped = descent_start + int(np.flatnonzero(descent_v < -0.02)[-1]) + 1  # where the true descent ends
-    braking = descent_start + descent_v.size - brake.size
+    braking = descent_start + descent_v.size - brake_size
     assert 0.1 < np.max(acc[braking:stopped]) < 0.3  # braked, under the calm's limit
     end = descent_start + descent_v.size + int(1.5 * FS) + set_down_v.size
     read = velocity.copy()
@@ -459,3 +468,60 @@ def test_the_calm_cruise_after_a_caught_fall_is_no_pause_at_the_bottom(not_after
         assert abs(end - paused) <= 0.15 * FS
     else:
         assert end < paused - 0.5 * FS  # what it guards against: the cruise after the catch taken for the pause
+
+
+def test_a_descent_braked_gently_ends_at_the_pause_before_the_next_lift_without_a_gyroscope():
+    # A 0.32 m lift, a 0.1 m/s descent braked over 1.2 s (0.16 m/s^2, under
+    # the calm's limit), 1.0 s of pause at the bottom, the next lift.  An
+    # offset of -5 cm/s from the braking on (without a gyroscope the offset
+    # depends on the pose) holds the pause "moving", and the descent found
+    # runs on to the lift.  It ends where the bar stopped.
+    from eccentric_sense.analysis import _settle_boundaries
+    from eccentric_sense.pipeline.types import RepSegment, SetSegment
+
+    lift_v, descent_v, brake_size = _lift_and_gently_braked_descent()
+    velocity = np.concatenate([lift_v, descent_v, np.zeros(int(1.0 * FS)), lift_v])
+    acc = np.gradient(velocity) * FS
+    descent_start = lift_v.size
+    stopped = descent_start + int(np.flatnonzero(descent_v < -0.02)[-1]) + 1  # where the true descent ends
+    braking = descent_start + descent_v.size - brake_size
+    next_lift = descent_start + descent_v.size + int(1.0 * FS) + 50
+    read = velocity.copy()
+    read[braking:next_lift] -= 0.05
+    t = np.arange(acc.size) / FS
+    zeros = np.zeros(acc.size)
+    kin = Kinematics(t, FS, acc, acc, read, np.cumsum(read) / FS, zeros, np.zeros(acc.size, bool), np.zeros(acc.size, bool))
+    reps = (RepSegment(eccentric=_phase("eccentric", descent_start, next_lift),
+                       concentric=_phase("concentric", 50, lift_v.size - 100), first="concentric"),
+            RepSegment(eccentric=None, concentric=_phase("concentric", next_lift, next_lift + 80), first="concentric"))
+    sets = [SetSegment(reps=reps, start_s=0.5, end_s=acc.size / FS, first="concentric")]
+    settled = _settle_boundaries(sets, kin, detrend_calm=True)[0].reps[0].eccentric
+    assert settled.end_s == pytest.approx(stopped / FS, abs=0.15)
+    # With a gyroscope the rule is not applied (it was no better there).
+    assert _settle_boundaries(sets, kin)[0].reps[0].eccentric.end_index == next_lift
+
+
+@pytest.mark.parametrize("fell", [False, True])
+def test_a_gentle_calm_after_a_caught_fall_does_not_end_the_descent(fell):
+    # The end of a descent lies in a calm of 0.8 s that followed an upward
+    # acceleration, and the next lift pushes right after.  After gentle
+    # braking (0.2 m/s^2) it is the pause at the bottom, held "moving" by an
+    # offset; after a fall caught at 5 cm/s it is the cruise the negative
+    # went on at (a touch-and-go bottom), and the descent keeps its end.
+    from eccentric_sense.analysis import _end_at_gentle_pause
+
+    if fell:
+        slowing = -0.1 + np.cumsum(-_hump(8.0, 0.25)) / FS
+        slowing = np.concatenate([slowing, slowing[-1] + (-0.05 - slowing[-1]) * np.cumsum(_hump(1.0, 0.15)) / np.sum(_hump(1.0, 0.15))])
+    else:
+        slowing = -0.1 + _ease(0.05, 0.5)  # 0.19 m/s^2 at most
+    velocity = np.concatenate([np.full(int(2.0 * FS), -0.1), slowing, np.full(int(0.8 * FS), -0.05), -0.05 + _ease(0.55, 0.5)])
+    acc = np.gradient(velocity) * FS
+    end = velocity.size - 50  # where the lift's push begins
+    speed_change = np.concatenate([[0.0], np.cumsum(acc)]) / FS
+    displacement = np.concatenate([[0.0], np.cumsum(velocity)]) / FS
+    gentle = np.array([[int(2.0 * FS) + slowing.size + 5, end + 10]])
+    assert np.all(np.abs(acc[gentle[0, 0] : end - 1]) < 0.1)  # the calm is as described
+    settled = _end_at_gentle_pause(gentle, acc, acc, speed_change, displacement, 0, end, FS, reach=15, late=int(FS),
+                                   late_end=int(4 * FS), braked_m_s2=0.1, onset_m_s=0.02, travel=0.1)
+    assert settled == (end if fell else gentle[0, 0])
