@@ -741,6 +741,58 @@ def _end_at_gentle_pause(
     return lo if holding else end
 
 
+def _start_after_gentle_hold(
+    gentle_calm: np.ndarray,
+    acc_lp: np.ndarray,
+    acc: np.ndarray,
+    speed_change: np.ndarray,
+    velocity: np.ndarray,
+    displacement: np.ndarray,
+    start: int,
+    end: int,
+    fs: float,
+    *,
+    previous_end: int,
+    reach: int,
+    late_start: int,
+    late_descent: int,
+    pushed_m_s2: float,
+    onset_m_s: float,
+    offset_m_s: float,
+    detrend: bool,
+    min_hold: int,
+    travel: float,
+) -> int:
+    """Start of a descent moved to the end of the gentle calm it starts in, before a push (else ``start``).
+
+    The rule :func:`_settle_boundaries` applies to the calm a descent starts
+    in, on gentle calms (low-passed acceleration under ``pushed_m_s2``):
+    the calm begins within ``reach`` of the start and ends inside the
+    descent within ``late_start``, and the 0.5 s after it push down by more
+    than ``pushed_m_s2`` on average.  Then either the calm is a steady pause
+    (the first calm after the phase before, its speed changed by under
+    ``onset_m_s``, the velocity in it under ``offset_m_s``, ending within
+    ``late_descent``) or it lasted ``min_hold`` samples and the descent
+    after it still covers ``travel``.
+    """
+    k = int(np.searchsorted(gentle_calm[:, 1], start, side="right"))
+    if k >= gentle_calm.shape[0] or not (gentle_calm[k, 0] <= start + reach and start < gentle_calm[k, 1] < min(end, start + late_start)):
+        return start
+    lo, hi = int(gentle_calm[k, 0]), int(gentle_calm[k, 1])
+    push = -acc_lp[hi : min(hi + int(0.5 * fs), end)]
+    if not push.size or float(np.mean(push)) <= pushed_m_s2:
+        return start
+    steady = (
+        k > 0
+        and gentle_calm[k - 1, 1] <= previous_end
+        and abs(_calm_speed_change(acc, speed_change, lo, hi, fs, detrend)) < onset_m_s
+        and float(np.mean(np.abs(velocity[start:hi]))) < offset_m_s
+        and hi < start + late_descent
+    )
+    covered = hi - start >= min_hold and bool(np.isfinite(travel)) and displacement[hi] - displacement[end] > travel
+    return hi if steady or covered else start
+
+
 def _start_after_hold(
     calm: np.ndarray,
     acc_lp: np.ndarray,
@@ -895,6 +947,17 @@ def _settle_boundaries(
             )
             if after.size and after.max() > CALM_M_S2 and (phase.kind == CONCENTRIC or steady or covered):
                 start = int(calm[k, 1])
+        if phase.kind == ECCENTRIC and start == phase.start_index and gentle_calm.shape[0]:
+            # The same for a descent that leaves its hold gently (a heavy
+            # negative's ease-in under the calm's limit runs the calm of the
+            # hold on into its cruise): from a gentle calm, when the push
+            # after it is a push on average, not a peak of noise.
+            start = _start_after_gentle_hold(
+                gentle_calm, acc, kin.vertical_acc_mps2, speed_change, velocity, displacement, start, end, fs,
+                previous_end=previous_end, reach=reach, late_start=late_start, late_descent=late_descent,
+                pushed_m_s2=gentle_calm_m_s2, onset_m_s=onset_m_s, offset_m_s=offset_m_s, detrend=detrend_calm,
+                min_hold=max(int(offset_min_s * fs), 1), travel=covered_fraction * lift_travel,
+            )
         if phase.kind == ECCENTRIC and detrend_calm and start == phase.start_index and bool(np.isfinite(lift_travel)):
             start = _start_after_hold(calm, acc, displacement, start, end, fs, reach=reach,
                                       min_hold=max(int(offset_min_s * fs), 1), travel=covered_fraction * lift_travel)

@@ -392,6 +392,13 @@ def _ease(delta_m_s: float, duration_s: float) -> np.ndarray:
     return delta_m_s * x * x * x * (10 - 15 * x + 6 * x * x)
 
 
+def _read_as(acc: np.ndarray, velocity: np.ndarray) -> Kinematics:
+    """Kinematics of acceleration ``acc`` (also its low-passed version) with the velocity read as ``velocity``."""
+    t = np.arange(acc.size) / FS
+    no = np.zeros(acc.size, bool)
+    return Kinematics(t, FS, acc, acc, velocity, np.cumsum(velocity) / FS, np.zeros(acc.size), no, no)
+
+
 def _lift_and_gently_braked_descent() -> tuple[np.ndarray, np.ndarray, int]:
     """Velocity of a 0.32 m lift (with 0.5 s before and 1 s after), of a descent of its travel, and the braking's length.
 
@@ -428,9 +435,7 @@ def test_a_sets_last_descent_braked_gently_ends_at_the_bottom_not_after_the_set_
     end = descent_start + descent_v.size + int(1.5 * FS) + set_down_v.size
     read = velocity.copy()
     read[braking:end] -= 0.05  # the offset holds the pause "moving"
-    t = np.arange(acc.size) / FS
-    zeros = np.zeros(acc.size)
-    kin = Kinematics(t, FS, acc, acc, read, np.cumsum(read) / FS, zeros, np.zeros(acc.size, bool), np.zeros(acc.size, bool))
+    kin = _read_as(acc, read)
     reps = (RepSegment(eccentric=None, concentric=_phase("concentric", 50, lift_v.size - 100), first="concentric"),
             RepSegment(eccentric=_phase("eccentric", descent_start, end), concentric=None, first="concentric"))
     sets = [SetSegment(reps=reps, start_s=0.5, end_s=acc.size / FS, first="concentric")]
@@ -488,9 +493,7 @@ def test_a_descent_braked_gently_ends_at_the_pause_before_the_next_lift_without_
     next_lift = descent_start + descent_v.size + int(1.0 * FS) + 50
     read = velocity.copy()
     read[braking:next_lift] -= 0.05
-    t = np.arange(acc.size) / FS
-    zeros = np.zeros(acc.size)
-    kin = Kinematics(t, FS, acc, acc, read, np.cumsum(read) / FS, zeros, np.zeros(acc.size, bool), np.zeros(acc.size, bool))
+    kin = _read_as(acc, read)
     reps = (RepSegment(eccentric=_phase("eccentric", descent_start, next_lift),
                        concentric=_phase("concentric", 50, lift_v.size - 100), first="concentric"),
             RepSegment(eccentric=None, concentric=_phase("concentric", next_lift, next_lift + 80), first="concentric"))
@@ -525,3 +528,54 @@ def test_a_gentle_calm_after_a_caught_fall_does_not_end_the_descent(fell):
     settled = _end_at_gentle_pause(gentle, acc, acc, speed_change, displacement, 0, end, FS, reach=15, late=int(FS),
                                    late_end=int(4 * FS), braked_m_s2=0.1, onset_m_s=0.02, travel=0.1)
     assert settled == (end if fell else gentle[0, 0])
+
+
+def _lift_hold_and_gentle_negative(spike: bool):
+    """Lift, a 1.5 s hold at the top, a 0.12 m/s negative eased into over 0.8 s (0.28 m/s^2 at most), pause, lift.
+
+    Velocity, acceleration, where the descent starts and the index of the
+    hold's end.  With ``spike``, a 20 ms jolt of -0.3 m/s^2 half-way
+    through the hold (noise, a knock on the bar).
+    """
+    lift_acc = np.concatenate([np.zeros(50), _hump(4.0, 0.4), -_hump(4.0, 0.4), np.zeros(50)])
+    lift_v = np.cumsum(lift_acc) / FS
+    ease_in = -_ease(0.12, 0.8)
+    brake = -0.12 + _ease(0.12, 0.5)
+    cruise_s = (np.sum(lift_v) / FS + np.sum(ease_in) / FS + np.sum(brake) / FS) / 0.12
+    hold = np.zeros(int(1.5 * FS))
+    velocity = np.concatenate([lift_v, hold, ease_in, np.full(int(cruise_s * FS), -0.12), brake, np.zeros(100), lift_v])
+    acc = np.gradient(velocity) * FS
+    hold_end = lift_v.size + hold.size
+    if spike:
+        acc[lift_v.size + 75 : lift_v.size + 77] -= 0.3
+    descent_end = hold_end + ease_in.size + int(cruise_s * FS) + brake.size
+    return velocity, acc, lift_v.size, hold_end, descent_end
+
+
+@pytest.mark.parametrize("spike", [False, True])
+def test_a_negative_eased_into_gently_starts_after_the_hold_not_at_a_jolt_in_it(spike):
+    # A velocity offset of -3 cm/s in the hold at the top makes the descent
+    # found start when the hold begins.  The ease-in pushes at 0.28 m/s^2 at
+    # most, under the calm's limit, so the hold's calm runs on into the
+    # cruise: the start moves to the end of the gentle calm (under
+    # 0.1 m/s^2) that the push ends.  A jolt half-way through the hold ends
+    # a gentle calm too, but it is no push on average: the start stays.
+    from eccentric_sense.analysis import _settle_boundaries
+    from eccentric_sense.pipeline.types import RepSegment, SetSegment
+
+    velocity, acc, hold_start, hold_end, descent_end = _lift_hold_and_gentle_negative(spike)
+    assert np.max(np.abs(acc[hold_end : hold_end + 80])) < 0.3  # eased in under the calm's limit
+    read = velocity.copy()
+    read[hold_start:hold_end] -= 0.03
+    kin = _read_as(acc, read)
+    reps = (RepSegment(eccentric=_phase("eccentric", hold_start, descent_end),
+                       concentric=_phase("concentric", 50, hold_start - 50), first="concentric"),
+            RepSegment(eccentric=None, concentric=_phase("concentric", descent_end + 150, descent_end + 230), first="concentric"))
+    sets = [SetSegment(reps=reps, start_s=0.5, end_s=acc.size / FS, first="concentric")]
+    for detrend_calm in (False, True):  # with a gyroscope and without
+        settled = _settle_boundaries(sets, kin, detrend_calm=detrend_calm)[0].reps[0].eccentric
+        if spike:
+            assert settled.start_index < hold_start + 70  # not at the jolt (75)
+        else:
+            moving = hold_end + int(np.flatnonzero(velocity[hold_end:] < -0.02)[0])  # where the true descent starts
+            assert settled.start_s == pytest.approx(moving / FS, abs=0.15)
