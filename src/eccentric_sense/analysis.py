@@ -1602,7 +1602,9 @@ def _restore_lost_phases(
     other end is the last quiet ``rest_s`` before the second phase's peak
     (or, after a short phase, the pause before the second phase; with no
     pause, the turn: where the restored velocity, carried on by the
-    acceleration for up to ``turn_reach_s``, comes closest to zero).  Between
+    acceleration for up to ``turn_reach_s``, comes closest to zero; and
+    where a movement of its own follows that rest before the second phase,
+    the pause after that movement, see :func:`_movement_end`).  Between
     them the velocity is the plain integral of the acceleration minus the
     straight-line drift that brings the bar back by the phases' travel; over
     stretches of ``curved_min_s`` or more, a drift with a linearly changing
@@ -1752,9 +1754,9 @@ def _movement_end(
     and the line takes out any constant residual bias.  None when no run
     over ``threshold_m_s`` covers ``least_travel_m``.
     """
-    if lift_start - b < 3:
+    if b < 1 or lift_start - b < 3:
         return None
-    velocity = _integral_from_rest(vertical[b - 1 : lift_start], fs)
+    velocity = _integral_from_rest(vertical[b - 1 : lift_start], fs)  # velocity[k] at sample b + k
     velocity -= (velocity[-1] - lift_start_velocity) * np.arange(1, velocity.size + 1) / velocity.size
     speed = direction * velocity
     runs = mask_to_runs(speed > threshold_m_s)
