@@ -697,52 +697,8 @@ def _end_at_bottom_pause(
     return end
 
 
-def _end_at_gentle_pause(
-    gentle_calm: np.ndarray,
-    acc_lp: np.ndarray,
-    acc: np.ndarray,
-    speed_change: np.ndarray,
-    displacement: np.ndarray,
-    start: int,
-    end: int,
-    fs: float,
-    *,
-    reach: int,
-    late: int,
-    late_end: int,
-    braked_m_s2: float,
-    onset_m_s: float,
-    travel: float,
-) -> int:
-    """End of a descent moved back to a gentle calm it ends in, after braking (else ``end``).
-
-    The rule :func:`_settle_boundaries` applies to calms, for a descent
-    that braked too gently to begin one: the gentle calm (low-passed
-    acceleration under ``braked_m_s2``) that the descent's last ``reach``
-    samples lie in, begun within ``late_end`` of its end after braking over
-    ``braked_m_s2`` and not within a second of a fall.  Within ``late`` of
-    the end it must hold the speed (under ``onset_m_s`` of change, from the
-    acceleration ``acc``) or the next lift must push right after; further
-    back the descent must have covered ``travel`` by then.
-    """
-    k = int(np.searchsorted(gentle_calm[:, 1], end - reach, side="right"))
-    if k >= gentle_calm.shape[0] or not (max(start, end - late_end) < gentle_calm[k, 0] < end and gentle_calm[k, 1] >= end - reach):
-        return end
-    lo = int(gentle_calm[k, 0])
-    braked = acc_lp[max(start, lo - int(0.5 * fs)) : lo]
-    if not braked.size or braked.max() <= braked_m_s2 or _falls(acc_lp, fs, max(start, lo - int(fs)), lo, DROP_ACC_G, DROP_MIN_DURATION_S):
-        return end
-    if end - lo <= late:
-        push = acc_lp[end : end + max(int(0.2 * fs), 1)]
-        holding = (abs(_calm_speed_change(acc, speed_change, lo, end, fs, False)) < onset_m_s
-                   or (push.size > 0 and float(np.mean(push)) > CALM_M_S2))
-    else:
-        holding = bool(np.isfinite(travel)) and displacement[start] - displacement[lo] > travel
-    return lo if holding else end
-
-
-def _start_after_gentle_hold(
-    gentle_calm: np.ndarray,
+def _start_after_calm(
+    runs: np.ndarray,
     acc_lp: np.ndarray,
     acc: np.ndarray,
     speed_change: np.ndarray,
@@ -752,45 +708,117 @@ def _start_after_gentle_hold(
     end: int,
     fs: float,
     *,
+    sign: float,
+    concentric: bool,
     previous_end: int,
     reach: int,
     late_start: int,
     late_descent: int,
     pushed_m_s2: float,
+    push_on_average: bool,
     onset_m_s: float,
     offset_m_s: float,
     detrend: bool,
-    min_hold: int,
+    min_hold: float,
     travel: float,
 ) -> int:
-    """Start of a descent moved to the end of the gentle calm it starts in, before a push (else ``start``).
+    """Start of a phase moved to the end of the calm run it starts in, before its push (else ``start``).
 
-    The rule :func:`_settle_boundaries` applies to the calm a descent starts
-    in, on gentle calms (low-passed acceleration under ``pushed_m_s2``):
-    the calm begins within ``reach`` of the start and ends inside the
-    descent within ``late_start``, and the 0.5 s after it push down by more
-    than ``pushed_m_s2`` on average.  Then either the calm is a steady pause
-    (the first calm after the phase before, its speed changed by under
-    ``onset_m_s``, the velocity in it under ``offset_m_s``, ending within
-    ``late_descent``) or it lasted ``min_hold`` samples and the descent
-    after it still covers ``travel``.
+    ``runs`` are calm runs (low-passed acceleration under a limit; see
+    :func:`_settle_boundaries` for why a calm at a phase's start is a pause
+    an offset held "moving").  The run begins within ``reach`` of the start
+    and ends inside the phase within ``late_start``; the 0.5 s after it
+    push in the phase's direction (``sign``) by more than ``pushed_m_s2``,
+    at their peak or, with ``push_on_average``, on average.  A lift starts
+    there; a descent when the calm is steady (the first run after the phase
+    before, its speed changed by under ``onset_m_s``, the velocity in it
+    under ``offset_m_s``, ending within ``late_descent``) or lasted
+    ``min_hold`` samples with the descent after it still covering
+    ``travel``.
     """
-    k = int(np.searchsorted(gentle_calm[:, 1], start, side="right"))
-    if k >= gentle_calm.shape[0] or not (gentle_calm[k, 0] <= start + reach and start < gentle_calm[k, 1] < min(end, start + late_start)):
+    k = int(np.searchsorted(runs[:, 1], start, side="right"))
+    if k >= runs.shape[0] or not (runs[k, 0] <= start + reach and start < runs[k, 1] < min(end, start + late_start)):
         return start
-    lo, hi = int(gentle_calm[k, 0]), int(gentle_calm[k, 1])
-    push = -acc_lp[hi : min(hi + int(0.5 * fs), end)]
-    if not push.size or float(np.mean(push)) <= pushed_m_s2:
+    lo, hi = int(runs[k, 0]), int(runs[k, 1])
+    push = sign * acc_lp[hi : min(hi + int(0.5 * fs), end)]
+    if not push.size or float(np.mean(push) if push_on_average else np.max(push)) <= pushed_m_s2:
         return start
+    if concentric:
+        return hi
     steady = (
         k > 0
-        and gentle_calm[k - 1, 1] <= previous_end
+        and runs[k - 1, 1] <= previous_end
         and abs(_calm_speed_change(acc, speed_change, lo, hi, fs, detrend)) < onset_m_s
         and float(np.mean(np.abs(velocity[start:hi]))) < offset_m_s
         and hi < start + late_descent
     )
+    # A velocity offset (pose-dependent without a gyroscope, what the
+    # integration left after a walk-out with one) can hold the bar "moving"
+    # for seconds at the top, longer than a calm can be judged steady.  Such
+    # a pause is not part of the descent when the descent from the push on
+    # already covers the lifts' travel; a slow negative's cruise is a large
+    # part of its travel, a fast descent's ease-in a short calm.
     covered = hi - start >= min_hold and bool(np.isfinite(travel)) and displacement[hi] - displacement[end] > travel
     return hi if steady or covered else start
+
+
+def _end_at_calm(
+    runs: np.ndarray,
+    acc_lp: np.ndarray,
+    acc: np.ndarray,
+    speed_change: np.ndarray,
+    velocity: np.ndarray,
+    displacement: np.ndarray,
+    start: int,
+    end: int,
+    fs: float,
+    *,
+    sign: float,
+    concentric: bool,
+    reach: int,
+    late: int,
+    late_end: int,
+    braked_m_s2: float,
+    onset_m_s: float,
+    hold_m_s: float,
+    travel: float,
+    not_after_fall: bool = False,
+) -> int:
+    """End of a phase moved back to the start of the calm run it ends in, after braking (else ``end``).
+
+    The run holds the phase's last ``reach`` samples and begins within
+    ``late_end`` of its end, after braking (against ``sign``) over
+    ``braked_m_s2`` in the 0.5 s before it; with ``not_after_fall``, not
+    within a second of a fall.  Within ``late`` of the end a lift ends
+    there, and a descent when its speed changed by under ``onset_m_s`` over
+    the run (an offset holds a pause "moving" at a steady speed; the cruise
+    after a drop's catch and braking under the run's limit change it) or
+    the next lift pushes right after (a touch-and-go bottom: the change is
+    its push starting inside the run).  Further back, a lift only when its
+    speed over the run is under ``hold_m_s`` (an offset, not a slow grind
+    to lockout), a descent only when it had covered ``travel`` by then.
+    """
+    k = int(np.searchsorted(runs[:, 1], end - reach, side="right"))
+    if k >= runs.shape[0] or not (max(start, end - late_end) < runs[k, 0] < end and runs[k, 1] >= end - reach):
+        return end
+    lo = int(runs[k, 0])
+    braked = -sign * acc_lp[max(start, lo - int(0.5 * fs)) : lo]
+    if not braked.size or braked.max() <= braked_m_s2:
+        return end
+    if not_after_fall and _falls(acc_lp, fs, max(start, lo - int(fs)), lo, DROP_ACC_G, DROP_MIN_DURATION_S):
+        return end
+    if end - lo <= late:
+        push = acc_lp[end : end + max(int(0.2 * fs), 1)]
+        holding = (
+            concentric
+            or abs(_calm_speed_change(acc, speed_change, lo, end, fs, False)) < onset_m_s
+            or (push.size > 0 and float(np.mean(push)) > CALM_M_S2)
+        )
+    elif concentric:
+        holding = float(np.mean(np.abs(velocity[lo:end]))) < hold_m_s
+    else:
+        holding = bool(np.isfinite(travel)) and displacement[start] - displacement[lo] > travel
+    return lo if holding else end
 
 
 def _start_after_hold(
@@ -919,86 +947,38 @@ def _settle_boundaries(
             return None
         sign = 1.0 if phase.kind == CONCENTRIC else -1.0
         start, end = phase.start_index, phase.end_index
+        concentric = phase.kind == CONCENTRIC
+        late_start = late if concentric else max(late_descent, offset_descent)
         # The calm stretch the phase starts in, if it ends inside the phase before a push.
-        k = int(np.searchsorted(calm[:, 1], start, side="right"))
-        late_start = late if phase.kind == CONCENTRIC else max(late_descent, offset_descent)
-        if k < calm.shape[0] and calm[k, 0] <= start + reach and start < calm[k, 1] < min(end, start + late_start):
-            after = sign * acc[calm[k, 1] : min(calm[k, 1] + int(0.5 * fs), end)]
-            # A pause held "moving" by an offset: the first calm after the
-            # phase before (a calm after a second push is a cruise, really
-            # moving), the speed did not change in it, and the offset is small.
-            steady = (
-                (k > 0 and calm[k - 1, 1] <= previous_end)
-                and abs(_calm_speed_change(kin.vertical_acc_mps2, speed_change, int(calm[k, 0]), int(calm[k, 1]), fs, detrend_calm)) < onset_m_s
-                and float(np.mean(np.abs(velocity[start : calm[k, 1]]))) < offset_m_s
-            )
-            steady = steady and calm[k, 1] < start + late_descent
-            # A velocity offset (pose-dependent without a gyroscope, what the
-            # integration left after a walk-out with one) can hold the bar
-            # "moving" for seconds at the top, longer than a calm can be
-            # judged steady.  Such a pause is not part of the descent when
-            # the descent from the push on already covers the lifts' travel;
-            # a slow negative's cruise is a large part of its travel, a fast
-            # descent's ease-in a short calm.
-            covered = (
-                calm[k, 1] - start >= offset_min_s * fs
-                and bool(np.isfinite(lift_travel))
-                and displacement[calm[k, 1]] - displacement[end] > covered_fraction * lift_travel
-            )
-            if after.size and after.max() > CALM_M_S2 and (phase.kind == CONCENTRIC or steady or covered):
-                start = int(calm[k, 1])
-        if phase.kind == ECCENTRIC and start == phase.start_index and gentle_calm.shape[0]:
+        starting = dict(sign=sign, concentric=concentric, previous_end=previous_end, reach=reach, late_start=late_start,
+                        late_descent=late_descent, onset_m_s=onset_m_s, offset_m_s=offset_m_s, detrend=detrend_calm,
+                        min_hold=offset_min_s * fs, travel=covered_fraction * lift_travel)
+        start = _start_after_calm(calm, acc, kin.vertical_acc_mps2, speed_change, velocity, displacement, start, end, fs,
+                                  pushed_m_s2=CALM_M_S2, push_on_average=False, **starting)
+        if not concentric and start == phase.start_index and gentle_calm.shape[0]:
             # The same for a descent that leaves its hold gently (a heavy
             # negative's ease-in under the calm's limit runs the calm of the
             # hold on into its cruise): from a gentle calm, when the push
             # after it is a push on average, not a peak of noise.
-            start = _start_after_gentle_hold(
-                gentle_calm, acc, kin.vertical_acc_mps2, speed_change, velocity, displacement, start, end, fs,
-                previous_end=previous_end, reach=reach, late_start=late_start, late_descent=late_descent,
-                pushed_m_s2=gentle_calm_m_s2, onset_m_s=onset_m_s, offset_m_s=offset_m_s, detrend=detrend_calm,
-                min_hold=max(int(offset_min_s * fs), 1), travel=covered_fraction * lift_travel,
-            )
+            start = _start_after_calm(gentle_calm, acc, kin.vertical_acc_mps2, speed_change, velocity, displacement, start,
+                                      end, fs, pushed_m_s2=gentle_calm_m_s2, push_on_average=True, **starting)
         if phase.kind == ECCENTRIC and detrend_calm and start == phase.start_index and bool(np.isfinite(lift_travel)):
             start = _start_after_hold(calm, acc, displacement, start, end, fs, reach=reach,
                                       min_hold=max(int(offset_min_s * fs), 1), travel=covered_fraction * lift_travel)
         # The calm stretch the phase ends in, if braking came before it.
-        k = int(np.searchsorted(calm[:, 1], end - reach, side="right"))
-        late_end = late_lift if phase.kind == CONCENTRIC else (max(late, offset_descent) if detrend_calm else late)
-        if k < calm.shape[0] and max(start, end - late_end) < calm[k, 0] < end and calm[k, 1] >= end - reach:
-            before = -sign * acc[max(start, calm[k, 0] - int(0.5 * fs)) : calm[k, 0]]
-            if end - int(calm[k, 0]) <= late:
-                # An offset holds a pause "moving" at a steady speed: a
-                # descent whose speed still changes in the calm (a cruise
-                # after a drop's catch, braking under the calm's 0.3 m/s^2)
-                # was moving, unless the change is the next lift's push
-                # starting inside the calm (a touch-and-go bottom): then the
-                # bar is pushed harder than the calm's limit right after.
-                push = acc[end : end + max(int(0.2 * fs), 1)]
-                holding = (
-                    phase.kind == CONCENTRIC
-                    or abs(_calm_speed_change(kin.vertical_acc_mps2, speed_change, int(calm[k, 0]), end, fs, False)) < onset_m_s
-                    or (push.size > 0 and float(np.mean(push)) > CALM_M_S2)
-                )
-            elif phase.kind == CONCENTRIC:
-                # Beyond ``late_s`` only an offset, not a slow grind to lockout
-                # (0.1 m/s and more), may have kept the lift going.
-                holding = float(np.mean(np.abs(velocity[calm[k, 0] : end]))) < hold_m_s
-            else:
-                # A descent held on by an offset in the pause at the bottom
-                # (no gyroscope): it had covered the lifts' travel by the calm.
-                holding = bool(np.isfinite(lift_travel)) and displacement[start] - displacement[calm[k, 0]] > covered_fraction * lift_travel
-            if before.size and before.max() > CALM_M_S2 and holding:
-                end = int(calm[k, 0])
-        if phase.kind == ECCENTRIC and detrend_calm and end == phase.end_index and gentle_calm.shape[0]:
+        late_end = late_lift if concentric else (max(late, offset_descent) if detrend_calm else late)
+        ending = dict(sign=sign, concentric=concentric, reach=reach, late=late, late_end=late_end, onset_m_s=onset_m_s,
+                      hold_m_s=hold_m_s, travel=covered_fraction * lift_travel)
+        end = _end_at_calm(calm, acc, kin.vertical_acc_mps2, speed_change, velocity, displacement, start, end, fs,
+                           braked_m_s2=CALM_M_S2, **ending)
+        if not concentric and detrend_calm and end == phase.end_index and gentle_calm.shape[0]:
             # The same for a descent that brakes under the calm's limit
             # (a slow negative's gentle stop): its pause at the bottom is a
-            # gentle calm.  Without a gyroscope only (with one it changed
-            # 34 development recordings by a tenth of a second either way).
-            end = _end_at_gentle_pause(
-                gentle_calm, acc, kin.vertical_acc_mps2, speed_change, displacement, start, end, fs,
-                reach=reach, late=late, late_end=late_end, braked_m_s2=gentle_calm_m_s2,
-                onset_m_s=onset_m_s, travel=covered_fraction * lift_travel,
-            )
+            # gentle calm, not within a second of a fall.  Without a
+            # gyroscope only (with one it changed 34 development recordings
+            # by a tenth of a second either way).
+            end = _end_at_calm(gentle_calm, acc, kin.vertical_acc_mps2, speed_change, velocity, displacement, start, end, fs,
+                               braked_m_s2=gentle_calm_m_s2, not_after_fall=True, **ending)
         if phase.kind == ECCENTRIC and detrend_calm and bool(np.isfinite(lift_travel)):
             end = _end_at_bottom_pause(calm, acc, velocity, displacement, start, end, fs,
                                      earliest=max(start, end - late_end), travel=covered_fraction * lift_travel,
