@@ -30,7 +30,7 @@ from .constants import (
     TOP_START_EXERCISES,
 )
 from .errors import AnalysisError, ConfigError
-from .pipeline._runs import block_spans, mask_to_runs, running_sum
+from .pipeline._runs import block_spans, mask_to_runs, running_sum, runs_to_labels, runs_to_mask
 from .pipeline.calibration import QuietDetector, fit_accelerometer_calibration, fit_axis_sensitivity, quiet_piece_means
 from .pipeline.drift import (
     DriftCorrectedIntegration,
@@ -169,13 +169,13 @@ def trace_table(kin: Kinematics, reps: pd.DataFrame) -> pd.DataFrame:
         has_ecc, has_con = ecc[1] > ecc[0], con[1] > con[0]
         first = np.where(has_ecc & has_con, np.minimum(ecc[0], con[0]), np.where(has_ecc, ecc[0], con[0]))
         last = np.where(has_ecc & has_con, np.maximum(ecc[1], con[1]), np.where(has_ecc, ecc[1], con[1]))
-        row = _paint(n, first, last, np.arange(1, len(reps) + 1)) - 1  # the rep table row of each sample, -1 outside
+        row = runs_to_labels(np.column_stack([first, last]), np.arange(1, len(reps) + 1), n) - 1  # rep table row, -1 outside
         inside = row >= 0
         set_of[inside] = reps[C.SET].to_numpy()[row[inside]]
         rep_of[inside] = reps[C.REP].to_numpy()[row[inside]]
         phase[inside] = C.TRACE_PAUSE
         for kind, (start, end) in (("eccentric", ecc), ("concentric", con)):
-            phase[_paint(n, start, end, np.ones(start.size, dtype=np.int64)) > 0] = kind
+            phase[runs_to_mask(np.column_stack([start, end]), n)] = kind
     measured = ~kin.gap
     return pd.DataFrame(
         {
@@ -191,14 +191,6 @@ def trace_table(kin: Kinematics, reps: pd.DataFrame) -> pd.DataFrame:
         },
         columns=list(C.TRACE_COLUMNS),
     )
-
-
-def _paint(n: int, start: np.ndarray, end: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """``value[k]`` on samples ``[start[k], end[k])`` of ``n`` (intervals apart), 0 elsewhere."""
-    marks = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(marks, start, value)
-    np.add.at(marks, end, -value)
-    return np.cumsum(marks)[:n]
 
 
 def _clean(value: Any) -> Any:

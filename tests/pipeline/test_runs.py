@@ -84,3 +84,11 @@ def test_nearest_members_are_the_closest_true_samples_either_side(values):
         earlier, later = members[members <= i], members[members >= i]
         assert before[i] == (earlier[-1] if earlier.size else -1)
         assert after[i] == (later[0] if later.size else mask.size)
+
+
+def test_runs_to_labels_paints_each_runs_label_and_ignores_empty_runs():
+    from eccentric_sense.pipeline._runs import runs_to_labels
+
+    labels = runs_to_labels(np.array([[1, 3], [4, 4], [5, 8]]), np.array([7, 9, 2]), 9)
+    assert labels.tolist() == [0, 7, 7, 0, 0, 2, 2, 2, 0]
+    assert (labels > 0).tolist() == runs_to_mask(np.array([[1, 3], [5, 8]]), 9).tolist()

@@ -79,6 +79,20 @@ def runs_to_mask(runs: np.ndarray, size: int) -> np.ndarray:
     return np.cumsum(marks[:-1], dtype=np.int32) > 0  # int32 (not the default int64) halves the memory traffic
 
 
+def runs_to_labels(runs: np.ndarray, labels: np.ndarray, size: int) -> np.ndarray:
+    """``labels[k]`` on the samples of run ``k`` (``[start, end)``, runs apart), 0 elsewhere.
+
+    :func:`runs_to_mask` with a label per run (the same running sum of
+    marks at the runs' ends).
+    """
+    marks = np.zeros(size + 1, dtype=np.int64)
+    runs = np.asarray(runs, dtype=np.intp).reshape(-1, 2)
+    labels = np.asarray(labels, dtype=np.int64)
+    np.add.at(marks, runs[:, 0], labels)
+    np.add.at(marks, runs[:, 1], -labels)
+    return np.cumsum(marks[:-1])
+
+
 def remove_short_runs(mask: np.ndarray, min_length: int, value: bool = True) -> np.ndarray:
     """Set runs of ``value`` shorter than ``min_length`` samples to ``not value``."""
     mask = np.asarray(mask, dtype=bool)
