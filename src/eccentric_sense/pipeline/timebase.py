@@ -250,6 +250,10 @@ def _unbatch(time_s: np.ndarray, period_s: float, *, reach_s: float = 0.1) -> np
     return np.maximum.accumulate(times - spacing) + spacing
 
 
+#: Fewest samples in a stretch whose line fit says what the sample period is.
+_MIN_STRETCH = 64
+
+
 def _dejitter(time_s: np.ndarray, breaks: np.ndarray) -> tuple[np.ndarray, float | None]:
     """Straight-line fit of time against sample index within each stretch.
 
@@ -280,10 +284,6 @@ def _dejitter(time_s: np.ndarray, breaks: np.ndarray) -> tuple[np.ndarray, float
     weight = np.cumsum(counts[long_enough][order])
     period = float(slope[long_enough][order][np.searchsorted(weight, 0.5 * weight[-1])])
     return fitted, period if period > 0 else None
-
-
-#: Fewest samples in a stretch whose line fit says what the sample period is.
-_MIN_STRETCH = 64
 
 
 def _bursty_intervals(
