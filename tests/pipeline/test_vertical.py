@@ -272,6 +272,26 @@ def test_a_sleeve_spin_of_a_biased_sensor_leaves_no_speed(turns, duration_s):
     assert np.max(np.abs(vertical)) < 0.05
 
 
+@pytest.mark.parametrize("fs", [25.0, 200.0])
+@pytest.mark.parametrize("turns, duration_s", [(0.5, 0.6), (-1.5, 0.6), (0.55, 0.8)])
+def test_a_spin_that_ends_facing_the_other_way_leaves_no_speed(fs, turns, duration_s):
+    # Half a turn (or one and a half): the force points away from both
+    # poses either side only while it passes the perpendicular, a few
+    # hundredths of a second, or no sample at all at 25 Hz.  The poses
+    # either side, 160-180 degrees apart, tell it from any rep.
+    t = np.arange(int(8.0 * fs)) / fs
+    u = np.clip((t - 3.0) / duration_s, 0, 1)
+    angle = 2 * np.pi * turns * (10 * u**3 - 15 * u**4 + 6 * u**5)
+    pose = Rotation.from_rotvec(np.column_stack([angle, np.zeros_like(t), np.zeros_like(t)]))
+    mounting = Rotation.from_euler("xyz", [5, 20, -35], degrees=True)
+    offsets = np.array([0.25, -0.35, 0.3])
+    acc = (pose * mounting).inv().apply(np.tile([0.0, 0.0, G], (t.size, 1))) + offsets
+    quiet = (t < 2.9) | (t > 3.1 + duration_s)
+    vertical = vertical_acceleration(acc, AccelerometerCalibration(np.zeros(3), G, 1), quiet, fs)
+    assert abs(np.sum(vertical) / fs) < 0.005
+    assert np.max(np.abs(vertical)) < 0.05
+
+
 def test_a_rep_that_rolls_the_bar_far_is_no_spin():
     # A curl whose bar rolls 60 degrees (the most a grip allows) on the way
     # up, pauses at the top and rolls back on the way down turns the sensor
@@ -542,3 +562,4 @@ def test_a_press_whose_short_bottom_pauses_follow_hard_stops_keeps_every_descent
     assert len(reps) == len(truth)
     errors = reps["ecc_duration_s"].to_numpy() - truth["ecc_duration_s"].to_numpy()
     assert np.all(np.abs(errors) < 0.15)
+

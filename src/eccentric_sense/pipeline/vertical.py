@@ -228,6 +228,8 @@ def _spin_bursts(
     min_away_deg: float = 75.0,
     min_away_s: float = 0.1,
     min_away_share: float = 0.12,
+    min_pose_turn_deg: float = 100.0,
+    min_near_1g_share: float = 0.5,
 ) -> np.ndarray:
     """Samples of short bursts in which the sensor spun around the bar (no gyroscope).
 
@@ -243,8 +245,14 @@ def _spin_bursts(
     the burst.  A rep turns the bar by its roll (at most about 60 degrees),
     which keeps the force closer than ``min_away_deg`` to one of the two
     poses, and a roll held at the top of a rep is a small share of a burst
-    that holds the whole rep.  The bar is taken as held still through a
-    spin.
+    that holds the whole rep.  A spin of about half a turn (or one and a
+    half) ends facing away from where it began, and points away from both
+    poses only while it passes the perpendicular: a few hundredths of a
+    second in a fast spin, no sample at all at 25 Hz.  So a burst whose
+    poses either side are ``min_pose_turn_deg`` or more apart, with its
+    force near 1 g for ``min_near_1g_share`` of it, is a spin too: no rep
+    leaves the bar rolled that far.  The bar is taken as held still
+    through a spin.
 
     Returns
     -------
@@ -262,7 +270,11 @@ def _spin_bursts(
     near_1g = np.abs(norm[index] - gravity_mps2) < 0.2 * gravity_mps2
     away = (nearest < np.cos(np.deg2rad(min_away_deg))) & near_1g
     away_count = np.bincount(burst, away.astype(float), minlength=bursts.shape[0])
-    is_spin = (away_count >= min_away_s * fs) & (away_count >= min_away_share * (bursts[:, 1] - bursts[:, 0]))
+    length = bursts[:, 1] - bursts[:, 0]
+    is_spin = (away_count >= min_away_s * fs) & (away_count >= min_away_share * length)
+    near_count = np.bincount(burst, near_1g.astype(float), minlength=bursts.shape[0])
+    turned = np.einsum("ij,ij->i", before, after) <= np.cos(np.deg2rad(min_pose_turn_deg))
+    is_spin |= turned & (near_count >= min_near_1g_share * length)
     spin[index[is_spin[burst]]] = True
     return spin
 
