@@ -38,7 +38,7 @@ def development_draw(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
     """Rep table, true rep table and condition of case ``index`` of ``heldout_suite(seed)``.
 
-    Only development seeds (11-50) belong here, never a held-out one.  The
+    Only development seeds (11-90) belong here, never a held-out one.  The
     exercise and whether the sensor has a gyroscope are checked, so a change
     to the suite's draws fails loudly instead of testing another recording.
     """

@@ -50,6 +50,25 @@ def test_a_slow_roll_is_quiet_for_the_accelerometer_but_not_with_the_gyroscope()
     assert not detector.quiet_[inside].any()
     assert detector.quiet_[(t > 1) & (t < 5.5)].all()
 
+@pytest.mark.parametrize("fs", [25.0, 100.0])
+def test_without_a_gyroscope_a_sleeve_spin_is_no_rest_but_a_slow_roll_is_quiet(fs):
+    # A held bar spun one and a half turns in 0.8 s reads 1 g all the way
+    # round: by the force's length alone it is quiet.  Its direction turns
+    # at hundreds of degrees per second; a negative's roll (10 deg/s here)
+    # turns it slowly and stays quiet.
+    t = np.arange(int(20 * fs)) / fs
+    u = np.clip((t - 6.0) / 0.8, 0, 1)
+    spin = 3 * np.pi * (10 * u**3 - 15 * u**4 + 6 * u**5)
+    roll = np.deg2rad(10.0) * np.clip(t - 11.0, 0, 5.0)
+    acc = Rotation.from_rotvec(np.column_stack([spin + roll, 0 * t, 0 * t])).inv().apply([0.0, 0.0, G])
+    acc += np.random.default_rng(4).normal(0, 0.02, acc.shape)
+    detector = QuietDetector().detect(acc, None, fs)
+    assert detector.acc_quiet_[(t > 6.2) & (t < 6.6)].mean() > 0.5  # what the length alone says
+    assert not detector.quiet_[(t > 6.1) & (t < 6.7)].any()
+    assert detector.quiet_[(t > 1) & (t < 5.5)].all()
+    assert detector.quiet_[(t > 11.5) & (t < 15.5)].all()
+
+
 def test_rests_stay_quiet_when_a_steady_roll_fills_most_of_the_recording():
     # Long negatives on a rolling bar: the gyroscope reads a steady 4 deg/s
     # for 70 % of the time, so its median rate is the roll, not its bias

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import signal
 
 from ..constants import STANDARD_GRAVITY
-from ._runs import mask_to_runs, moving_average, remove_short_runs, running_sum, split_spans
+from ._runs import mask_to_runs, moving_average, remove_short_runs, running_sum, runs_to_mask, split_spans
 from ._vectors import column_medians, row_norms
 
 __all__ = [
@@ -74,6 +74,11 @@ class QuietDetector:
         ``still_turn_rads`` for ``still_min_s`` or more (and the
         accelerometer is quiet), the gyroscope's reading is its bias:
         rotation is also measured against it.
+    spin_rate_rads, spin_min_turn_rad
+        Without a gyroscope: where gravity's direction turns faster than
+        ``spin_rate_rads`` while the accelerometer is quiet, through
+        ``spin_min_turn_rad`` or more in all, the sensor spins around the
+        bar (a sleeve spin), and that is no rest.
 
     Attributes
     ----------
@@ -93,6 +98,8 @@ class QuietDetector:
     min_gyr_threshold_rads: float = np.deg2rad(3.0)
     still_turn_rads: float = np.deg2rad(1.0)
     still_min_s: float = 1.0
+    spin_rate_rads: float = np.deg2rad(60.0)
+    spin_min_turn_rad: float = np.deg2rad(60.0)
 
     def detect(
         self,
@@ -149,7 +156,22 @@ class QuietDetector:
             quiet &= not_turning
             self.quiet_ = remove_short_runs(quiet, max(int(round(self.min_duration_s * fs)), 1))
         else:
-            self.quiet_ = self.acc_quiet_  # the same test: no rotation to rule out
+            # A sleeve spin keeps the force's length at 1 g, so the length
+            # alone calls most of it quiet, in poses that change by the
+            # sample: the spin then has no burst of its own whose poses
+            # either side are the real ones before and after it (see
+            # ``vertical._spin_bursts``), and the gravity reading model
+            # takes its samples for rests.  At 25 Hz only two samples of a
+            # fast half turn were not quiet.  A rep's roll turns gravity's
+            # direction by 10-20 deg/s; a lift turns it fast too, but is
+            # not quiet.
+            rate = force_turn_rate(acc_mps2, self.tremor_cutoff_hz, fs)
+            spinning = quiet & (moving_average(rate, width) > self.spin_rate_rads)
+            runs = mask_to_runs(spinning)
+            turn = running_sum(rate) / fs
+            turned = turn[runs[:, 1]] - turn[runs[:, 0]]
+            spin = runs_to_mask(runs[turned >= self.spin_min_turn_rad], quiet.size)
+            self.quiet_ = remove_short_runs(quiet & ~spin, max(int(round(self.min_duration_s * fs)), 1))
         return self
 
 
