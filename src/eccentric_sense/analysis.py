@@ -1879,6 +1879,11 @@ def _restore_lost_lead(
     (``hold_piece_s`` or more) before that second, latest first: a data gap
     or a swaying hand-off can cut the hold into pieces under a second, and
     the first quiet second is then already the cruise of a slow negative.
+    When none of those gives a descent, at each later rest of a second or
+    more, earliest first: the first may be the rest before a move of the
+    setup (development draws without a gyroscope, 11-50 and 51-90:
+    205.2 -> 202.3 s and 192.3 -> 177.7 s, six first negatives of
+    negative-only sets found again, no recording worse).
     """
     starts, ends, kinds, travel = phases
     if kinds.size == 0:
@@ -1929,6 +1934,18 @@ def _restore_lost_lead(
             # already the cruise of a slow negative: the shorter quiet
             # moments before it, latest first, are the hold's.
             for start in earlier[::-1]:
+                found = _lead_from(int(start), b, rest, expected, vertical, quiet, fs, lead_kind, **fit_settings)
+                if found is not None:
+                    break
+        if found is None:
+            # The first rest may be the one before a move of the setup (the
+            # step up onto the dip bars, a swaying hand-off): the stretch
+            # from there carries that move's travel and its drift, and the
+            # descent found starts late or not at all.  The later rests of
+            # a second or more, earliest first.
+            for start in lo + held_runs[1:, 0]:
+                if b - start < 2 * fs:
+                    break
                 found = _lead_from(int(start), b, rest, expected, vertical, quiet, fs, lead_kind, **fit_settings)
                 if found is not None:
                     break

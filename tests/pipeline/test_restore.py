@@ -710,3 +710,19 @@ def test_a_hard_stop_after_a_lost_cruise_is_the_bottom_end_to_end():
     # The last negative sped up and was stopped hard; its end (where the
     # truth's short descent ends too) was read 4 s early before.
     assert reps["ecc_end_s"].to_numpy() == pytest.approx(truth["ecc_end_s"].to_numpy(), abs=0.3)
+
+
+def test_first_negatives_after_stepping_up_and_a_swaying_hand_off_come_back_end_to_end():
+    # A development draw (never a held-out seed): dips, negative-only, 50 Hz,
+    # no gyroscope.  Each set's stretch to restore started at the first rest
+    # of a second, before the step up onto the bars and (first set) a
+    # swaying hand-off; the fit over both moves refused a descent, and both
+    # sets lost their first negative.  From the hold after the moves it is
+    # found.
+    reps, truth, _ = development_draw(60, 3, exercise="dip", gyroscope="no", first_phase="eccentric")
+    assert len(reps) == len(truth) == 10
+    start_errors = reps["ecc_start_s"].to_numpy() - truth["ecc_start_s"].to_numpy()
+    duration_errors = reps["ecc_duration_s"].to_numpy() - truth["ecc_duration_s"].to_numpy()
+    first_of_set = [0, 5]
+    assert np.all(np.abs(start_errors[first_of_set]) < 0.3)
+    assert np.all(np.abs(duration_errors[first_of_set]) < 0.3)
