@@ -226,6 +226,7 @@ class _PipelineState:
     vertical: np.ndarray
     integration: DriftCorrectedIntegration
     turn_rest: np.ndarray  # quiet samples next to a rest-to-rest burst
+    held: np.ndarray  # samples where the bar is taken as held still (a sleeve spin without a gyroscope)
 
 
 def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinematics, dict[str, Any], _PipelineState]:
@@ -257,9 +258,10 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
         )
         vertical, horizontal = aided.vertical_, aided.horizontal_
         up_sensor = aided.gravity_direction_sensor_
+        held = np.zeros(vertical.size, dtype=bool)  # the gyroscope tracks a spin
     else:
         # No gyroscope: the rotation-invariant norm method.
-        vertical = vertical_acceleration(uniform.acc_mps2, calibration, quiet, fs, valid=valid)
+        vertical, held = vertical_acceleration(uniform.acc_mps2, calibration, quiet, fs, valid=valid, return_held=True)
         horizontal = horizontal_acceleration(uniform.acc_mps2, None, fs, calibration)
         force = uniform.acc_mps2 - calibration.bias_mps2
         up_sensor = force / np.maximum(np.linalg.norm(force, axis=1, keepdims=True), 1e-9)
@@ -303,7 +305,7 @@ def _first_pass(recording: Recording, settings: AnalysisSettings) -> tuple[Kinem
         "quiet_fraction": float(quiet.mean()),
     }
     diagnostics["notes"] = _data_notes(uniform)
-    state = _PipelineState(uniform, calibration, up_sensor, quiet, valid, vertical, integration, turns)
+    state = _PipelineState(uniform, calibration, up_sensor, quiet, valid, vertical, integration, turns, held)
     return kinematics, diagnostics, state
 
 
@@ -2160,7 +2162,11 @@ def analyze(
         total_bias += bias
         # Only the part that changes with orientation matters (the rest is a
         # constant already removed with the drift), so measure it from the rest pose.
-        vertical = np.where(valid, vertical + gain * (unit @ bias), 0.0)
+        # Not where the bar is taken as held still: a sleeve spin turns
+        # "up" through every pose, and the correction turned into a step of
+        # 0.2 m/s there (the first negative after it started 4 s early).
+        correction = np.where(state.held, 0.0, gain * (unit @ bias))
+        vertical = np.where(valid, vertical + correction, 0.0)
         integration = DriftCorrectedIntegration().estimate(
             vertical, state.quiet, fs, state.uniform.block, known_rest=reversal_rest, known_motion=known_motion,
             lost=state.uniform.lost,

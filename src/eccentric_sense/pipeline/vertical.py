@@ -133,7 +133,9 @@ def vertical_acceleration(
     quiet: np.ndarray | None = None,
     sample_rate_hz: float = 100.0,
     valid: np.ndarray | None = None,
-) -> np.ndarray:
+    *,
+    return_held: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Vertical bar acceleration (up positive, gravity removed), m/s^2.
 
     Parameters
@@ -141,12 +143,18 @@ def vertical_acceleration(
     acc_mps2 : (m, 3) specific force, sensor frame
     calibration : from :func:`~eccentric_sense.pipeline.calibration.fit_accelerometer_calibration`
     valid : (m,) bool, False inside data gaps (see :func:`_projected_bursts`)
+    return_held : bool
+        Also return the (m,) bool mask of the samples where the bar is
+        taken as held still (sleeve spins, see :func:`_spin_bursts`): their
+        vertical acceleration is zero whatever the sensor's pose, and a
+        correction that depends on the pose does not apply there.
     """
     force = acc_mps2 - calibration.bias_mps2
     norm = row_norms(force)
     direction = force / np.maximum(norm, 1e-9)[:, None]
     up, calm = _up_direction(force, norm, direction, calibration.gravity_reading_mps2, sample_rate_hz)
     signed = np.where(_points_down(direction, calm, sample_rate_hz, norm, calibration.gravity_reading_mps2), -norm, norm)
+    spins = np.zeros(norm.size, dtype=bool)
     if quiet is None:
         reading = calibration.gravity_reading_mps2
     else:
@@ -157,7 +165,8 @@ def vertical_acceleration(
         # The bar is held through a sleeve spin: no vertical acceleration there.
         spins = _spin_bursts(direction, norm, quiet, sample_rate_hz, gravity_mps2=calibration.gravity_reading_mps2)
         signed = np.where(spins, reading, signed)
-    return (signed - reading) / calibration.scale
+    vertical = (signed - reading) / calibration.scale
+    return (vertical, spins) if return_held else vertical
 
 
 def _settled(
