@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -691,16 +691,22 @@ def _end_at_bottom_pause(
     return end
 
 
+class _PhaseSignals(NamedTuple):
+    """One recording's signals that the calm rules of :func:`_settle_boundaries` read."""
+
+    acc_lp: np.ndarray  # low-passed vertical acceleration, m/s^2
+    acc: np.ndarray  # vertical acceleration, m/s^2
+    speed_change: np.ndarray  # running integral of ``acc`` (see :func:`_calm_speed_change`)
+    velocity: np.ndarray  # m/s, no NaN
+    displacement: np.ndarray  # travel before each sample, m
+    fs: float
+
+
 def _start_after_calm(
     runs: np.ndarray,
-    acc_lp: np.ndarray,
-    acc: np.ndarray,
-    speed_change: np.ndarray,
-    velocity: np.ndarray,
-    displacement: np.ndarray,
+    signals: _PhaseSignals,
     start: int,
     end: int,
-    fs: float,
     *,
     sign: float,
     concentric: bool,
@@ -730,6 +736,7 @@ def _start_after_calm(
     ``min_hold`` samples with the descent after it still covering
     ``travel``.
     """
+    acc_lp, acc, speed_change, velocity, displacement, fs = signals
     k = int(np.searchsorted(runs[:, 1], start, side="right"))
     if k >= runs.shape[0] or not (runs[k, 0] <= start + reach and start < runs[k, 1] < min(end, start + late_start)):
         return start
@@ -758,14 +765,9 @@ def _start_after_calm(
 
 def _end_at_calm(
     runs: np.ndarray,
-    acc_lp: np.ndarray,
-    acc: np.ndarray,
-    speed_change: np.ndarray,
-    velocity: np.ndarray,
-    displacement: np.ndarray,
+    signals: _PhaseSignals,
     start: int,
     end: int,
-    fs: float,
     *,
     sign: float,
     concentric: bool,
@@ -792,6 +794,7 @@ def _end_at_calm(
     speed over the run is under ``hold_m_s`` (an offset, not a slow grind
     to lockout), a descent only when it had covered ``travel`` by then.
     """
+    acc_lp, acc, speed_change, velocity, displacement, fs = signals
     k = int(np.searchsorted(runs[:, 1], end - reach, side="right"))
     if k >= runs.shape[0] or not (max(start, end - late_end) < runs[k, 0] < end and runs[k, 1] >= end - reach):
         return end
@@ -935,6 +938,7 @@ def _settle_boundaries(
     speed_change = np.concatenate([[0.0], np.cumsum(kin.vertical_acc_mps2)]) / fs
 
     displacement = np.concatenate([[0.0], np.cumsum(velocity)]) / fs  # displacement[i]: travel before sample i
+    signals = _PhaseSignals(acc, kin.vertical_acc_mps2, speed_change, velocity, displacement, fs)
 
     def settle(phase: Phase | None, previous_end: int = -1, lift_travel: float = np.nan, last: bool = False) -> Phase | None:
         if phase is None:
@@ -947,15 +951,15 @@ def _settle_boundaries(
         starting = dict(sign=sign, concentric=concentric, previous_end=previous_end, reach=reach, late_start=late_start,
                         late_descent=late_descent, onset_m_s=onset_m_s, offset_m_s=offset_m_s, detrend=detrend_calm,
                         min_hold=offset_min_s * fs, travel=covered_fraction * lift_travel)
-        start = _start_after_calm(calm, acc, kin.vertical_acc_mps2, speed_change, velocity, displacement, start, end, fs,
-                                  pushed_m_s2=CALM_M_S2, push_on_average=False, **starting)
+        start = _start_after_calm(calm, signals, start, end, pushed_m_s2=CALM_M_S2, push_on_average=False, **starting)
         if not concentric and start == phase.start_index and gentle_calm.shape[0]:
             # The same for a descent that leaves its hold gently (a heavy
             # negative's ease-in under the calm's limit runs the calm of the
             # hold on into its cruise): from a gentle calm, when the push
             # after it is a push on average, not a peak of noise.
-            start = _start_after_calm(gentle_calm, acc, kin.vertical_acc_mps2, speed_change, velocity, displacement, start,
-                                      end, fs, pushed_m_s2=gentle_calm_m_s2, push_on_average=True, **starting)
+            start = _start_after_calm(
+                gentle_calm, signals, start, end, pushed_m_s2=gentle_calm_m_s2, push_on_average=True, **starting
+            )
         if phase.kind == ECCENTRIC and detrend_calm and start == phase.start_index and bool(np.isfinite(lift_travel)):
             start = _start_after_hold(calm, acc, displacement, start, end, fs, reach=reach,
                                       min_hold=max(int(offset_min_s * fs), 1), travel=covered_fraction * lift_travel)
@@ -963,16 +967,14 @@ def _settle_boundaries(
         late_end = late_lift if concentric else (max(late, offset_descent) if detrend_calm else late)
         ending = dict(sign=sign, concentric=concentric, reach=reach, late=late, late_end=late_end, onset_m_s=onset_m_s,
                       hold_m_s=hold_m_s, travel=covered_fraction * lift_travel)
-        end = _end_at_calm(calm, acc, kin.vertical_acc_mps2, speed_change, velocity, displacement, start, end, fs,
-                           braked_m_s2=CALM_M_S2, **ending)
+        end = _end_at_calm(calm, signals, start, end, braked_m_s2=CALM_M_S2, **ending)
         if not concentric and detrend_calm and end == phase.end_index and gentle_calm.shape[0]:
             # The same for a descent that brakes under the calm's limit
             # (a slow negative's gentle stop): its pause at the bottom is a
             # gentle calm, not within a second of a fall.  Without a
             # gyroscope only (with one it changed 34 development recordings
             # by a tenth of a second either way).
-            end = _end_at_calm(gentle_calm, acc, kin.vertical_acc_mps2, speed_change, velocity, displacement, start, end, fs,
-                               braked_m_s2=gentle_calm_m_s2, not_after_fall=True, **ending)
+            end = _end_at_calm(gentle_calm, signals, start, end, braked_m_s2=gentle_calm_m_s2, not_after_fall=True, **ending)
         if phase.kind == ECCENTRIC and detrend_calm and bool(np.isfinite(lift_travel)):
             end = _end_at_bottom_pause(calm, acc, velocity, displacement, start, end, fs,
                                      earliest=max(start, end - late_end), travel=covered_fraction * lift_travel,

@@ -511,7 +511,7 @@ def test_a_gentle_calm_after_a_caught_fall_does_not_end_the_descent(fell):
     # braking (0.2 m/s^2) it is the pause at the bottom, held "moving" by an
     # offset; after a fall caught at 5 cm/s it is the cruise the negative
     # went on at (a touch-and-go bottom), and the descent keeps its end.
-    from eccentric_sense.analysis import _end_at_calm
+    from eccentric_sense.analysis import _end_at_calm, _PhaseSignals
 
     if fell:
         slowing = -0.1 + np.cumsum(-_hump(8.0, 0.25)) / FS
@@ -525,9 +525,10 @@ def test_a_gentle_calm_after_a_caught_fall_does_not_end_the_descent(fell):
     displacement = np.concatenate([[0.0], np.cumsum(velocity)]) / FS
     gentle = np.array([[int(2.0 * FS) + slowing.size + 5, end + 10]])
     assert np.all(np.abs(acc[gentle[0, 0] : end - 1]) < 0.1)  # the calm is as described
-    settled = _end_at_calm(gentle, acc, acc, speed_change, velocity, displacement, 0, end, FS, sign=-1.0, concentric=False,
-                           reach=15, late=int(FS), late_end=int(4 * FS), braked_m_s2=0.1, onset_m_s=0.02, hold_m_s=0.1,
-                           travel=0.1, not_after_fall=True)
+    signals = _PhaseSignals(acc, acc, speed_change, velocity, displacement, FS)
+    settled = _end_at_calm(gentle, signals, 0, end, sign=-1.0, concentric=False, reach=15, late=int(FS),
+                           late_end=int(4 * FS), braked_m_s2=0.1, onset_m_s=0.02, hold_m_s=0.1, travel=0.1,
+                           not_after_fall=True)
     assert settled == (end if fell else gentle[0, 0])
 
 
